@@ -1,0 +1,62 @@
+import { isPlatformError, type PlatformErrorCategory } from '../ports/errors.ts';
+
+/** Whether a failed step is worth trying again later. */
+export type FailureClass = 'retryable' | 'permanent';
+
+const RETRYABLE_CATEGORIES: ReadonlySet<PlatformErrorCategory> = new Set([
+  'timeout',
+  'network',
+  'server',
+  'rate-limited',
+]);
+
+/**
+ * Base of the domain's own errors. `retryable` is decided here, once, so handlers never second-guess it.
+ */
+export class ProvisioningError extends Error {
+  override readonly name: string = 'ProvisioningError';
+  readonly retryable: boolean;
+  /** Short machine-readable reason recorded in the ledger, e.g. `invalid-request`. */
+  readonly reason: string;
+
+  constructor(message: string, options: { reason: string; retryable: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options.reason;
+    this.retryable = options.retryable;
+  }
+}
+
+/** A request that can never succeed as sent (bad JSON, unknown action, missing field). Never retried. */
+export class InvalidRequestError extends ProvisioningError {
+  override readonly name = 'InvalidRequestError';
+  /** Each problem found, as `path: message`. */
+  readonly issues: readonly string[];
+
+  constructor(message: string, issues: readonly string[] = [], cause?: unknown) {
+    super(message, { reason: 'invalid-request', retryable: false, cause });
+    this.issues = issues;
+  }
+}
+
+/** Infrastructure we depend on (ledger table, queue) failed in a way that may pass (throttling, 5xx). */
+export class DependencyUnavailableError extends ProvisioningError {
+  override readonly name = 'DependencyUnavailableError';
+
+  constructor(message: string, cause?: unknown) {
+    super(message, { reason: 'dependency-unavailable', retryable: true, cause });
+  }
+}
+
+/**
+ * The one place that decides whether a failure is retried.
+ *
+ * Platform errors are retryable for timeouts, network failures, 5xx/internal codes and rate limits;
+ * everything a platform said "no" to on purpose is permanent. Domain errors carry their own decision.
+ * Anything else (a bug, an unexpected throw) is retryable: SQS redelivers it a bounded number of times and
+ * the DLQ keeps it, which loses nothing, whereas calling it permanent would drop the request.
+ */
+export function classifyFailure(error: unknown): FailureClass {
+  if (isPlatformError(error)) return RETRYABLE_CATEGORIES.has(error.category) ? 'retryable' : 'permanent';
+  if (error instanceof ProvisioningError) return error.retryable ? 'retryable' : 'permanent';
+  return 'retryable';
+}

@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PlatformError } from '../ports/errors.ts';
+import type { PlatformName } from '../ports/platform.ts';
+
+/** The `fetch` a client uses; injectable so tests can observe or break the transport. */
+export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** One HTTP exchange as a vendor client describes it. */
+export interface HttpCall {
+  readonly platform: PlatformName;
+  /** The vendor's name for the call (`SubAccounts`, `addSubAccount`), for errors and logs. */
+  readonly operation: string;
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  /** Whether the call changes state: a lost answer then means the outcome is unknown. */
+  readonly mutates: boolean;
+}
+
+/** Transport settings shared by both clients. */
+export interface HttpOptions {
+  readonly fetch?: FetchLike | undefined;
+  /** Milliseconds before a call is aborted. */
+  readonly timeoutMs: number;
+  /**
+   * Extra attempts for calls that do not change state (reads), on timeouts, network errors, 5xx and
+   * rate limits. State-changing calls are never retried here: the pipeline decides, with adoption.
+   */
+  readonly readRetries?: number | undefined;
+  /** First backoff delay in ms for read retries; doubles with full jitter. */
+  readonly retryBaseMs?: number | undefined;
+}
+
+/** A response whose body is for the vendor client to interpret. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly text: string;
+}
+
+function retryAfter(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+async function once(call: HttpCall, options: HttpOptions): Promise<HttpAnswer> {
+  const doFetch = options.fetch ?? fetch;
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  const where = `${call.platform} ${call.operation}`;
+  try {
+    const response = await doFetch(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal,
+    });
+    const text = await response.text();
+    if (response.status === 429) {
+      throw new PlatformError(`${where}: rate limited (HTTP 429)`, {
+        platform: call.platform,
+        category: 'rate-limited',
+        code: 'HTTP 429',
+        operation: call.operation,
+        retryAfterSeconds: retryAfter(response),
+      });
+    }
+    if (response.status >= 500) {
+      throw new PlatformError(`${where}: server error (HTTP ${response.status})`, {
+        platform: call.platform,
+        category: 'server',
+        code: `HTTP ${response.status}`,
+        operation: call.operation,
+        outcomeUnknown: call.mutates,
+      });
+    }
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+  } catch (error) {
+    if (error instanceof PlatformError) throw error;
+    const timedOut = signal.aborted;
+    throw new PlatformError(
+      timedOut ? `${where}: no answer within ${options.timeoutMs} ms` : `${where}: network failure`,
+      {
+        platform: call.platform,
+        category: timedOut ? 'timeout' : 'network',
+        operation: call.operation,
+        outcomeUnknown: call.mutates,
+        cause: error,
+      },
+    );
+  }
+}
+
+const TRANSIENT = new Set(['timeout', 'network', 'server', 'rate-limited']);
+
+/**
+ * Sends one call with a timeout (`AbortSignal.timeout`) over Node's pooled keep-alive `fetch`, and hands
+ * the answer to `interpret`, the vendor's reading of its body (which throws {@link PlatformError}s for
+ * the vendor's error codes). Transport failures, 429 and 5xx become {@link PlatformError}s here.
+ * Reads are retried with jittered backoff when the failure, from either step, is transient.
+ */
+export async function request<T>(
+  call: HttpCall,
+  options: HttpOptions,
+  interpret: (answer: HttpAnswer) => T,
+): Promise<T> {
+  const attempts = call.mutates ? 1 : 1 + (options.readRetries ?? 2);
+  const base = options.retryBaseMs ?? 200;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return interpret(await once(call, options));
+    } catch (error) {
+      const transient = error instanceof PlatformError && TRANSIENT.has(error.category);
+      if (!transient || attempt >= attempts) throw error;
+      const hinted = error.retryAfterSeconds === undefined ? 0 : error.retryAfterSeconds * 1000;
+      await sleep(Math.max(hinted, Math.random() * base * 2 ** (attempt - 1)));
+    }
+  }
+}

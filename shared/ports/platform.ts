@@ -1,0 +1,185 @@
+import type { Secret } from '../secret.ts';
+
+/** The platforms sub-accounts can live on. */
+export const PLATFORM_NAMES = ['cloopen', 'baijiayun'] as const;
+/** One of {@link PLATFORM_NAMES}. */
+export type PlatformName = (typeof PLATFORM_NAMES)[number];
+
+/** Lifecycle operations a platform may or may not offer; `create` and reads are offered by all. */
+export const LIFECYCLE_OPERATIONS = ['suspend', 'resume', 'update', 'close'] as const;
+/** One of {@link LIFECYCLE_OPERATIONS}. */
+export type LifecycleOperation = (typeof LIFECYCLE_OPERATIONS)[number];
+
+/** A sub-account's state as the platform reports it. */
+export type SubAccountStatus = 'active' | 'suspended' | 'closed' | 'unknown';
+
+/** A non-secret field value the platform reported, kept for operators. */
+export type DetailValue = string | number | boolean | null;
+
+/** A sub-account as a platform reports it, secrets excluded. */
+export interface SubAccount {
+  readonly platform: PlatformName;
+  /** The platform's id: Cloopen `subAccountSid`, Baijiayun sub-account `partner_id` (as a string). */
+  readonly id: string;
+  /** The platform's unique human key: Cloopen `friendlyName`, Baijiayun `mobile`. */
+  readonly naturalKey: string;
+  readonly status: SubAccountStatus;
+  /** ISO 8601 with offset, when the platform says. */
+  readonly createdAt?: string | undefined;
+  /** ISO 8601 with offset: when the account starts to work (Baijiayun `effect_time`). */
+  readonly effectiveAt?: string | undefined;
+  /** ISO 8601 with offset: when the platform itself stops the account (Baijiayun `expire_time`). */
+  readonly expiresAt?: string | undefined;
+  /** Every other non-secret field, under the platform's own names. */
+  readonly details: Readonly<Record<string, DetailValue>>;
+}
+
+/**
+ * Credentials a platform issued for or holds about a sub-account (Cloopen `subToken`, `voipPwd`; Baijiayun
+ * `password`, `partner_key`, `secret_key`), keyed by camelCase name. Always {@link Secret}s.
+ */
+export type Credentials = Readonly<Record<string, Secret>>;
+
+/** A sub-account with the credentials the platform shows for it. */
+export interface SubAccountWithCredentials extends SubAccount {
+  readonly credentials: Credentials;
+}
+
+/** The answer to a create call. A taken natural key is an answer, not an error: callers adopt. */
+export type CreateResult =
+  | { readonly outcome: 'created'; readonly account: SubAccount; readonly credentials: Credentials }
+  | { readonly outcome: 'already-exists'; readonly naturalKey: string };
+
+/** The answer to a lifecycle call. `unsupported` is never silent: the caller must handle it. */
+export type LifecycleResult =
+  | { readonly outcome: 'applied' }
+  | { readonly outcome: 'unsupported'; readonly operation: LifecycleOperation; readonly reason: string };
+
+/** The master (parent) account's own state, for operators checking credentials and balance. */
+export interface MasterAccountInfo {
+  readonly platform: PlatformName;
+  readonly name?: string | undefined;
+  readonly status?: string | undefined;
+  readonly balance?: string | undefined;
+  readonly details: Readonly<Record<string, DetailValue>>;
+}
+
+/** Options of {@link Platform.list}. */
+export interface ListOptions {
+  /** Only accounts in this state, where the platform can filter (Baijiayun); others filter nothing. */
+  readonly status?: 'all' | 'active' | 'stopped' | undefined;
+  /** Page size to ask for; each client clamps it to its platform's bounds. */
+  readonly pageSize?: number | undefined;
+}
+
+/**
+ * A platform on which sub-accounts live, in domain terms.
+ *
+ * Every method throws a {@link PlatformError} (see `./errors.ts`) on failure; the category on that error is
+ * all a caller needs to decide about retries.
+ */
+export interface Platform<TCreate, TUpdate> {
+  readonly name: PlatformName;
+  /** The lifecycle operations this platform really performs; the others answer `unsupported`. */
+  readonly supports: ReadonlySet<LifecycleOperation>;
+  /** Creates a sub-account. A taken natural key answers `already-exists`. */
+  create(input: TCreate): Promise<CreateResult>;
+  /** Finds a sub-account by its natural key; `undefined` when none has it. */
+  findByNaturalKey(naturalKey: string): Promise<SubAccount | undefined>;
+  /** Reads one sub-account by the platform's id, with its credentials; `undefined` when it does not exist. */
+  get(id: string): Promise<SubAccountWithCredentials | undefined>;
+  /** Every sub-account, page after page, fetched lazily as the caller iterates. */
+  list(options?: ListOptions): AsyncIterable<SubAccount>;
+  suspend(id: string): Promise<LifecycleResult>;
+  resume(id: string): Promise<LifecycleResult>;
+  close(id: string): Promise<LifecycleResult>;
+  update(id: string, changes: TUpdate): Promise<LifecycleResult>;
+  masterAccountInfo(): Promise<MasterAccountInfo>;
+}
+
+/** Builds the `unsupported` answer, so every client words it the same way. */
+export function unsupported(
+  platform: PlatformName,
+  operation: LifecycleOperation,
+  why: string,
+): LifecycleResult {
+  return { outcome: 'unsupported', operation, reason: `${platform} does not support ${operation}: ${why}` };
+}
+
+// ---- What callers hand to each platform's create/update. Wire names live in the vendor folders. ----
+
+/** Input of Cloopen create. */
+export interface CloopenCreateInput {
+  /** Unique per master account; the docs recommend an email address. */
+  readonly friendlyName: string;
+  /** Application the sub-account belongs to; the client's configured app when absent. */
+  readonly appId?: string | undefined;
+}
+
+/** Cloopen has no update endpoint: `update` always answers `unsupported`. */
+export type CloopenUpdateInput = Readonly<Record<string, never>>;
+
+/** Concurrency limits of a Baijiayun live product line (large class or enterprise live). */
+export interface BaijiayunLiveLine {
+  readonly enabled: boolean;
+  /** Concurrent users allowed (only in concurrency billing; 0 otherwise). */
+  readonly userLimit?: number | undefined;
+  /** Concurrent users allowed beyond `userLimit` (concurrency billing only). */
+  readonly maxUserLimit?: number | undefined;
+  /** People allowed on the mic at once. */
+  readonly maxSpeakers?: number | undefined;
+}
+
+/** Video-on-demand quotas (flow and storage; ignored by the platform in pay-as-you-go billing). */
+export interface BaijiayunVideoLine {
+  readonly enabled: boolean;
+  readonly flow?: number | undefined;
+  readonly maxFlow?: number | undefined;
+  readonly storageLimit?: number | undefined;
+  readonly maxStorageLimit?: number | undefined;
+}
+
+/** Product lines of a Baijiayun sub-account. Absent lines are left as the platform defaults them (off). */
+export interface BaijiayunProducts {
+  readonly largeClass?: BaijiayunLiveLine | undefined;
+  readonly smallClass?: { readonly enabled: boolean } | undefined;
+  readonly business?: BaijiayunLiveLine | undefined;
+  readonly video?: BaijiayunVideoLine | undefined;
+}
+
+/** Input of Baijiayun create: every field the platform requires is required here. */
+export interface BaijiayunCreateInput {
+  readonly mobile: string;
+  readonly email: string;
+  readonly password: Secret;
+  readonly effectTime: Date;
+  readonly expireTime: Date;
+  readonly company?: string | undefined;
+  readonly contacts?: string | undefined;
+  readonly products?: BaijiayunProducts | undefined;
+  readonly creditMoney?: number | undefined;
+}
+
+/** Changes to a Baijiayun sub-account; each present group becomes one platform call. */
+export interface BaijiayunUpdateInput {
+  readonly mobile?: string | undefined;
+  readonly email?: string | undefined;
+  readonly password?: Secret | undefined;
+  readonly company?: string | undefined;
+  readonly contacts?: string | undefined;
+  readonly effectTime?: Date | undefined;
+  readonly expireTime?: Date | undefined;
+  readonly products?: BaijiayunProducts | undefined;
+  readonly creditMoney?: number | undefined;
+}
+
+/** The Cloopen flavour of the port. */
+export type CloopenPlatform = Platform<CloopenCreateInput, CloopenUpdateInput>;
+/** The Baijiayun flavour of the port. */
+export type BaijiayunPlatform = Platform<BaijiayunCreateInput, BaijiayunUpdateInput>;
+
+/** One client per platform, as the pipeline receives them. */
+export interface Platforms {
+  readonly cloopen: CloopenPlatform;
+  readonly baijiayun: BaijiayunPlatform;
+}

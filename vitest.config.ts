@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests start dynalite, fauxqs and HTTP simulators on ephemeral ports; give them room
+    // on a 2-core CI machine without turning slowness into assertions.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    env: { TZ: 'UTC' },
+  },
+});
