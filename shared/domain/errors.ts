@@ -60,3 +60,21 @@ export function classifyFailure(error: unknown): FailureClass {
   if (error instanceof ProvisioningError) return error.retryable ? 'retryable' : 'permanent';
   return 'retryable';
 }
+
+/** Someone else changed the record between our read and our write. Retried: the next attempt rereads. */
+export class ConcurrentUpdateError extends ProvisioningError {
+  override readonly name = 'ConcurrentUpdateError';
+
+  constructor(message: string, cause?: unknown) {
+    super(message, { reason: 'concurrent-update', retryable: true, cause });
+  }
+}
+
+/** The request is valid but cannot apply to the account as it stands (e.g. suspend before create). */
+export class RequestNotApplicableError extends ProvisioningError {
+  override readonly name = 'RequestNotApplicableError';
+
+  constructor(message: string, reason: string) {
+    super(message, { reason, retryable: false });
+  }
+}

@@ -1,0 +1,130 @@
+import type { SealedCredentials } from './cipher.ts';
+import type { PlatformName } from './platform.ts';
+
+/** One sub-account in the ledger: one tenant on one platform. */
+export interface AccountKey {
+  readonly platform: PlatformName;
+  readonly tenantId: string;
+}
+
+/** Where an account stands, as far as the ledger knows. */
+export const ACCOUNT_STATES = ['pending', 'active', 'suspended', 'closed', 'failed'] as const;
+/** One of {@link ACCOUNT_STATES}. */
+export type AccountState = (typeof ACCOUNT_STATES)[number];
+
+/** A recorded failure, safe to show operators (no secrets). */
+export interface RecordedError {
+  /** Machine-readable reason: a platform error category, `invalid-request`, `unsupported`, … */
+  readonly reason: string;
+  /** The vendor's code, when a vendor answered. */
+  readonly code?: string | undefined;
+  readonly message: string;
+  readonly retryable?: boolean | undefined;
+}
+
+/** The current state of one account. */
+export interface AccountRecord extends AccountKey {
+  readonly state: AccountState;
+  /** Bumped by every write; writes are conditional on the version read. */
+  readonly version: number;
+  /** The platform's sub-account id, once known. */
+  readonly subAccountId?: string | undefined;
+  /** Cloopen friendlyName or Baijiayun mobile: what adoption searches for. */
+  readonly naturalKey?: string | undefined;
+  /** The profile last applied, passwords removed. */
+  readonly profile?: Readonly<Record<string, unknown>> | undefined;
+  /** ISO 8601: when the expiry sweep acts on the account. */
+  readonly expiresAt?: string | undefined;
+  readonly credentials?: SealedCredentials | undefined;
+  /** The request whose platform call may be in flight: a retry of it must look before it creates. */
+  readonly pendingRequestId?: string | undefined;
+  /** The last request whose effect this record reflects. */
+  readonly lastRequestId?: string | undefined;
+  readonly lastError?: RecordedError | undefined;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Where a request stands. `in-progress` is the only state that is not final. */
+export type RequestStatus = 'in-progress' | 'succeeded' | 'rejected' | 'failed';
+
+/** One thing that happened while handling a request. */
+export interface HistoryEvent {
+  readonly at: string;
+  /** e.g. `received`, `platform-call`, `adopted`, `attempt-failed`, `succeeded`, `rejected`. */
+  readonly kind: string;
+  readonly detail?: string | undefined;
+  readonly error?: RecordedError | undefined;
+}
+
+/** The history of one request against one account (or of one malformed message). */
+export interface HistoryEntry {
+  readonly requestId?: string | undefined;
+  /** The SQS message id that first carried it. */
+  readonly messageId?: string | undefined;
+  readonly platform?: string | undefined;
+  readonly tenantId?: string | undefined;
+  readonly action?: string | undefined;
+  readonly status: RequestStatus;
+  /** What came of it when it succeeded: `created`, `adopted`, `already-provisioned`, `suspended`, `no-change`, … */
+  readonly result?: string | undefined;
+  readonly error?: RecordedError | undefined;
+  /** For rejected messages: each problem found. */
+  readonly issues?: readonly string[] | undefined;
+  readonly receivedAt: string;
+  readonly finishedAt?: string | undefined;
+  /** Appended to, never rewritten. */
+  readonly events: readonly HistoryEvent[];
+}
+
+/** How a request ended, written once. */
+export interface RequestConclusion {
+  readonly status: Exclude<RequestStatus, 'in-progress'>;
+  readonly result?: string | undefined;
+  readonly error?: RecordedError | undefined;
+  readonly finishedAt: string;
+  readonly event: HistoryEvent;
+}
+
+/** Filter of {@link Ledger.listAccounts}. */
+export interface AccountFilter {
+  readonly platform?: PlatformName | undefined;
+  readonly state?: AccountState | undefined;
+}
+
+/**
+ * The ledger: current state per account plus an append-only history per request.
+ *
+ * Built from single-item conditional writes only (no transactions), so that it runs on dynalite as on
+ * DynamoDB; the use case orders its writes so that a crash between any two leaves a state the retry
+ * recognises. Storage failures surface as retryable domain errors (`DependencyUnavailableError`), a lost
+ * race as `ConcurrentUpdateError`.
+ */
+export interface Ledger {
+  getAccount(key: AccountKey): Promise<AccountRecord | undefined>;
+  /** Stores a new record; `ConcurrentUpdateError` when one exists. `record.version` must be 1. */
+  createAccount(record: AccountRecord): Promise<void>;
+  /** Replaces the record if its stored version is `record.version - 1`; else `ConcurrentUpdateError`. */
+  saveAccount(record: AccountRecord): Promise<void>;
+  /**
+   * Starts the history of a request, or returns the one already there (a redelivery): the caller checks
+   * its status to recognise a duplicate.
+   */
+  beginRequest(key: AccountKey, entry: HistoryEntry & { readonly requestId: string }): Promise<HistoryEntry>;
+  /** Appends an event to a request's history. */
+  appendEvent(key: AccountKey, requestId: string, event: HistoryEvent): Promise<void>;
+  /** Records the end of a request (once; a second conclusion of a finished request is ignored). */
+  concludeRequest(key: AccountKey, requestId: string, conclusion: RequestConclusion): Promise<void>;
+  /**
+   * Records a message that was rejected before it could be applied. Filed under its account when the
+   * message names a valid platform and tenant, else under the day's unattributed rejections. Idempotent
+   * per `messageId`.
+   */
+  recordRejection(entry: HistoryEntry & { readonly messageId: string }): Promise<void>;
+  /** Every request's history for one account, oldest first. */
+  getHistory(key: AccountKey): Promise<HistoryEntry[]>;
+  /** Accounts, optionally of one platform and/or state. */
+  listAccounts(filter?: AccountFilter): AsyncIterable<AccountRecord>;
+  /** Rejected messages that named no valid account, for one UTC day (`YYYY-MM-DD`). */
+  listUnattributedRejections(day: string): Promise<HistoryEntry[]>;
+}
