@@ -1,0 +1,91 @@
+import { PlatformError, type PlatformErrorCategory } from '../../ports/errors.ts';
+
+/** Cloopen's `statusCode` for success. */
+export const CLOOPEN_SUCCESS = '000000';
+
+/** Options of {@link CloopenError}. */
+export interface CloopenErrorOptions {
+  readonly category: PlatformErrorCategory;
+  /** The `statusCode` from the body (or `HTTP 4xx` when the body had none). */
+  readonly code?: string | undefined;
+  /** `statusMsg`, verbatim. */
+  readonly vendorMessage?: string | undefined;
+  /** The Func name: `SubAccounts`, `GetSubAccounts`, `QuerySubAccountByName`, `CloseSubAccount`, `AccountInfo`. */
+  readonly operation?: string | undefined;
+  readonly outcomeUnknown?: boolean | undefined;
+  readonly cause?: unknown;
+}
+
+/**
+ * A failure Cloopen reported (a non-success `statusCode`) or an answer the client could not understand.
+ * Transport failures (timeouts, network, 5xx, 429) come from `shared/platforms/http.ts` as plain
+ * {@link PlatformError}s. Messages name the operation and code only: never tokens, `sig` or body text.
+ */
+export class CloopenError extends PlatformError {
+  override readonly name = 'CloopenError';
+
+  constructor(message: string, options: CloopenErrorOptions) {
+    super(message, { ...options, platform: 'cloopen' });
+  }
+}
+
+/**
+ * Whether a message reads "sub-account does not exist". Cloopen's statusMsg texts are Chinese and
+ * tagged by area (`【账号】子账户名称重复` is the 111150 text seen in public code).
+ */
+const SUB_ACCOUNT_MISSING = /子(账|帐)(户|号).*不存在|sub-?account.*(not (exist|found)|does ?n[o']t exist)/i;
+
+function inRange(code: string, low: number, high: number): boolean {
+  if (!/^\d{6}$/.test(code)) return false;
+  const n = Number(code);
+  return n >= low && n <= high;
+}
+
+/**
+ * Maps a Cloopen `statusCode` to a category.
+ *
+ * From the notes' table: `111111` (too many concurrent requests) is a rate limit and `111000`-`111099`
+ * are platform-internal errors, both worth retrying; `111106` (timestamp expired), `111109` (sig check
+ * failed) and `111113` (timestamp format) are authentication failures; `111138`-`111142` are states of
+ * the main account (not activated, suspended, closed, missing, in arrears); `111150` is a taken
+ * `friendlyName`; `111176`-`111182` are states of the app except `111181` (app does not exist).
+ *
+ * No public source lists the code for "sub-account does not exist" (see `findByNaturalKey` in
+ * `client.ts`), so an otherwise unknown code is read as `not-found` only when its `statusMsg` says a
+ * sub-account does not exist. Every other unknown code is `unknown`, which is permanent: guessing
+ * "retryable" for a code we do not know could hammer the platform with a request it will never accept.
+ */
+export function cloopenCategory(code: string, statusMsg?: string): PlatformErrorCategory {
+  if (code === '111111') return 'rate-limited';
+  if (inRange(code, 111000, 111099)) return 'server';
+  if (code === '111106' || code === '111109' || code === '111113') return 'authentication';
+  if (inRange(code, 111138, 111142)) return 'account-state';
+  if (code === '111150') return 'conflict';
+  if (code === '111181') return 'not-found';
+  if (inRange(code, 111176, 111182)) return 'account-state';
+  if (statusMsg !== undefined && SUB_ACCOUNT_MISSING.test(statusMsg)) return 'not-found';
+  return 'unknown';
+}
+
+/** True when the code means the sub-account itself is missing (not the app, not the main account). */
+export function isSubAccountMissing(code: string, statusMsg?: string): boolean {
+  return code !== '111181' && cloopenCategory(code, statusMsg) === 'not-found';
+}
+
+/** Builds the error for a vendor `statusCode` other than success. */
+export function cloopenVendorError(
+  operation: string,
+  code: string,
+  statusMsg: string | undefined,
+  mutates: boolean,
+): CloopenError {
+  const category = cloopenCategory(code, statusMsg);
+  return new CloopenError(`cloopen ${operation}: statusCode ${code} (${category})`, {
+    category,
+    code,
+    vendorMessage: statusMsg,
+    operation,
+    // An internal error on a state-changing call may have struck after the platform committed it.
+    outcomeUnknown: mutates && category === 'server',
+  });
+}
