@@ -1,0 +1,62 @@
+import { PlatformError, type PlatformErrorCategory, type PlatformErrorOptions } from '../../ports/errors.ts';
+
+/** Options of {@link BaijiayunError}: those of every platform error, the platform being implied. */
+export type BaijiayunErrorOptions = Omit<PlatformErrorOptions, 'platform'>;
+
+/**
+ * An error the Baijiayun client raises: a vendor `code` other than 0, or an answer it could not read.
+ * `code` is the vendor code as a string and `vendorMessage` the vendor's `msg`, verbatim. The message never
+ * contains the partner key, a signature or any credential the platform returned.
+ */
+export class BaijiayunError extends PlatformError {
+  override readonly name = 'BaijiayunError';
+
+  constructor(message: string, options: BaijiayunErrorOptions) {
+    super(message, { ...options, platform: 'baijiayun' });
+  }
+}
+
+/** What each documented code means, for messages; `msg` carries the detail. */
+const MEANINGS: Readonly<
+  Record<number, { readonly category: PlatformErrorCategory; readonly text: string }>
+> = {
+  404: { category: 'protocol', text: 'path not found (wrong host or endpoint)' },
+  1001: { category: 'invalid-request', text: 'parameter error' },
+  1002: { category: 'authentication', text: 'signature rejected' },
+  2001: { category: 'not-found', text: 'account does not exist' },
+  2002: { category: 'authentication', text: 'account permission error' },
+  2003: { category: 'account-state', text: 'live account not enabled or stopped' },
+};
+
+// Code 1 says nothing by itself; the platform puts the reason in `msg`. These read the reasons that matter
+// for retries. `\brate\b` is a whole word on purpose: "generate" or "operate" must not look like load shedding.
+const RATE_LIMIT_MESSAGE = /频繁|限流|频率|过载|too many|rate[ _-]?limit|\brate\b|throttl/i;
+const AUTH_MESSAGE = /时间戳|签名|timestamp|signature|\bsign\b/i;
+
+/** The category of a vendor code, reading `msg` where the code alone is ambiguous (code 1). */
+export function categoryOf(code: number, msg: string): PlatformErrorCategory {
+  const known = MEANINGS[code];
+  if (known) return known.category;
+  if (code === 1) {
+    if (RATE_LIMIT_MESSAGE.test(msg)) return 'rate-limited';
+    if (AUTH_MESSAGE.test(msg)) return 'authentication';
+  }
+  return 'unknown';
+}
+
+/** Builds the error for a non-zero vendor `code` returned by `operation`. */
+export function vendorError(operation: string, code: number, msg: string): BaijiayunError {
+  const category = categoryOf(code, msg);
+  const meaning = MEANINGS[code]?.text ?? (code === 1 ? `generic error (${category})` : 'undocumented code');
+  return new BaijiayunError(`baijiayun ${operation}: ${meaning} (code ${code})`, {
+    category,
+    code: String(code),
+    vendorMessage: msg,
+    operation,
+  });
+}
+
+/** Builds the error for an answer that is not the documented `{code, msg, data, ts}` shape. */
+export function protocolError(operation: string, what: string, code?: string): BaijiayunError {
+  return new BaijiayunError(`baijiayun ${operation}: ${what}`, { category: 'protocol', code, operation });
+}

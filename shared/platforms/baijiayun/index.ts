@@ -1,0 +1,30 @@
+export {
+  BAIJIAYUN_MAX_PAGE_SIZE,
+  type BaijiayunClient,
+  type BaijiayunClientDeps,
+  createBaijiayunClient,
+} from './client.ts';
+export { BaijiayunError, type BaijiayunErrorOptions, categoryOf } from './errors.ts';
+export {
+  type RateLimiter,
+  SlidingWindowLimiter,
+  type SlidingWindowLimiterOptions,
+  sharedLimiter,
+} from './limiter.ts';
+export { sign, signingString, type WireParams } from './signing.ts';
+export {
+  type AccountInfo,
+  type AddSubAccountParams,
+  type AddSubAccountResult,
+  BAIJIAYUN_ENDPOINTS,
+  type BaijiayunEndpoint,
+  type GetSubAccountListParams,
+  type ProductStatuses,
+  type SetAccountStatusParams,
+  type SetCreditMoneyParams,
+  type SetLiveAccountParams,
+  type SetVideoAccountParams,
+  type SubAccountListItem,
+  type SubAccountListPage,
+  type UpdateSubAccountParams,
+} from './wire.ts';
