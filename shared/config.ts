@@ -44,7 +44,8 @@ function parse<S extends z.ZodObject>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = names[String(issue.path[0])] ?? String(issue.path[0]);
-    const message = raw[String(issue.path[0])] === undefined ? 'is not set' : issue.message;
+    const unset = raw[String(issue.path[0])] === undefined && issue.code !== 'custom';
+    const message = unset ? 'is not set' : issue.message;
     return { variable, text: `${variable} ${message}` };
   });
   throw new ConfigurationError(
@@ -118,4 +119,81 @@ export function loadBaijiayunConfig(env: Environment = process.env): BaijiayunCo
     rateLimitWindowMs: 'BAIJIAYUN_RATE_LIMIT_WINDOW_MS',
   });
   return { ...c, partnerKey: new Secret(c.partnerKey) };
+}
+
+/** Settings of the pipeline (handler, ledger, queue), shared by Lambda and the local stack. */
+export interface RuntimeConfig {
+  readonly region: string;
+  readonly tableName: string;
+  /** Set locally (dynalite); absent in AWS. */
+  readonly dynamodbEndpoint?: string | undefined;
+  /** Set locally (fauxqs); absent in AWS. */
+  readonly sqsEndpoint?: string | undefined;
+  /** The queue the handler consumes, for visibility backoff (`ChangeMessageVisibility`). */
+  readonly queueUrl?: string | undefined;
+  /** Exactly one of these seals stored credentials: a KMS key in AWS, a local AES key on a laptop. */
+  readonly credentialsKey:
+    | { readonly kind: 'kms'; readonly keyId: string }
+    | { readonly kind: 'local'; readonly keyId: string; readonly key: Secret };
+  /** Secrets Manager secret whose JSON holds the `CLOOPEN_*` / `BAIJIAYUN_*` settings (AWS only). */
+  readonly vendorSecretArn?: string | undefined;
+  readonly defaultHorizonDays: number;
+  readonly maxReceiveCount: number;
+  /** Backoff of a transiently failed message: base × 2^(deliveries-1) seconds, capped, with jitter. */
+  readonly retryBaseSeconds: number;
+  readonly retryMaxSeconds: number;
+}
+
+const runtimeSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1').default('us-east-1'),
+    tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+    dynamodbEndpoint: httpUrl.optional(),
+    sqsEndpoint: httpUrl.optional(),
+    queueUrl: z.url({ error: 'must be a queue URL' }).optional(),
+    kmsKeyId: z.string().min(1).optional(),
+    localKey: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64')
+      .optional(),
+    vendorSecretArn: z.string().startsWith('arn:', 'must be a Secrets Manager ARN').optional(),
+    defaultHorizonDays: positiveInt(365),
+    maxReceiveCount: positiveInt(5),
+    retryBaseSeconds: positiveInt(10),
+    retryMaxSeconds: positiveInt(900),
+  })
+  .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
+    path: ['kmsKeyId'],
+    message: 'set exactly one of CREDENTIALS_KMS_KEY_ID and CREDENTIALS_LOCAL_KEY',
+  });
+
+/** Reads the pipeline's variables. Throws {@link ConfigurationError} naming each bad variable. */
+export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig {
+  const c = parse(runtimeSchema, env, {
+    region: 'AWS_REGION',
+    tableName: 'LEDGER_TABLE_NAME',
+    dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+    sqsEndpoint: 'SQS_ENDPOINT',
+    queueUrl: 'QUEUE_URL',
+    kmsKeyId: 'CREDENTIALS_KMS_KEY_ID',
+    localKey: 'CREDENTIALS_LOCAL_KEY',
+    vendorSecretArn: 'VENDOR_SECRET_ARN',
+    defaultHorizonDays: 'DEFAULT_HORIZON_DAYS',
+    maxReceiveCount: 'MAX_RECEIVE_COUNT',
+    retryBaseSeconds: 'RETRY_BASE_SECONDS',
+    retryMaxSeconds: 'RETRY_MAX_SECONDS',
+  });
+  const { kmsKeyId, localKey, ...rest } = c;
+  return {
+    ...rest,
+    credentialsKey:
+      kmsKeyId !== undefined
+        ? { kind: 'kms', keyId: kmsKeyId }
+        : { kind: 'local', keyId: 'local', key: new Secret(localKey ?? '') },
+  };
+}
+
+/** The environment, for the composition roots that pass it on (they must not read `process.env` themselves). */
+export function processEnvironment(): Environment {
+  return process.env;
 }

@@ -1,0 +1,127 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { processEnvironment } from '../shared/config.ts';
+import {
+  type MessageOutcome,
+  type ProvisioningDependencies,
+  processMessage,
+  RetryLaterError,
+} from '../shared/domain/process-request.ts';
+import { buildRuntimeDependencies } from '../shared/runtime.ts';
+
+/** What the handler needs; `makeHandler` takes it so tests and the local stack inject their own. */
+export interface HandlerDependencies {
+  readonly provisioning: ProvisioningDependencies;
+  /** For visibility backoff of failed messages; without it SQS's own visibility timeout applies. */
+  readonly sqs?: SQSClient | undefined;
+  readonly queueUrl?: string | undefined;
+  readonly retryBaseSeconds?: number | undefined;
+  readonly retryMaxSeconds?: number | undefined;
+  readonly logger?: Logger | undefined;
+  readonly metrics?: Metrics | undefined;
+}
+
+const SERVICE = 'provisioner';
+
+/** Seconds to hide a failed message: exponential in its deliveries, capped, with full jitter. */
+export function backoffSeconds(receiveCount: number, baseSeconds: number, maxSeconds: number): number {
+  const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+  // SQS caps visibility at 12 h; keep at least 1 s so the retry is not immediate.
+  return Math.max(1, Math.min(43_200, Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)));
+}
+
+function logOutcome(logger: Logger, metrics: Metrics, outcome: MessageOutcome): void {
+  metrics.addMetric(`requests_${outcome.kind}`, MetricUnit.Count, 1);
+  const fields = { outcome: outcome.kind, requestId: outcome.requestId };
+  if (outcome.kind === 'rejected' || outcome.kind === 'failed') {
+    logger.warn('Request not applied', { ...fields, reason: outcome.reason, detail: outcome.message });
+  } else {
+    logger.info('Request handled', { ...fields, ...('result' in outcome ? { result: outcome.result } : {}) });
+  }
+}
+
+/**
+ * Builds the SQS handler: FIFO partial-batch processing (a failed message fails only the later messages
+ * of its own group, preserving per-tenant order while other tenants proceed), one use case per record.
+ */
+export function makeHandler(dependencies: HandlerDependencies | (() => Promise<HandlerDependencies>)) {
+  const logger = (typeof dependencies === 'object' && dependencies.logger) || new Logger({ serviceName: SERVICE });
+  const metrics =
+    (typeof dependencies === 'object' && dependencies.metrics) ||
+    new Metrics({ namespace: 'Provisioner', serviceName: SERVICE });
+  let resolved: Promise<HandlerDependencies> | undefined;
+  const deps = () => {
+    resolved ??= typeof dependencies === 'function' ? dependencies() : Promise.resolve(dependencies);
+    return resolved;
+  };
+
+  const processor = new SqsFifoPartialProcessorAsync();
+
+  async function hideForBackoff(d: HandlerDependencies, record: SQSRecord, receiveCount: number): Promise<void> {
+    if (!d.sqs || !d.queueUrl) return;
+    const seconds = backoffSeconds(receiveCount, d.retryBaseSeconds ?? 10, d.retryMaxSeconds ?? 900);
+    try {
+      await d.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: d.queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    } catch (error) {
+      // The queue's default visibility timeout still delays the retry; nothing is lost.
+      logger.warn('Could not set retry backoff', { messageId: record.messageId, error });
+    }
+  }
+
+  async function handleRecord(record: SQSRecord): Promise<void> {
+    const d = await deps();
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+    try {
+      const outcome = await processMessage(
+        { messageId: record.messageId, body: record.body, receiveCount },
+        d.provisioning,
+      );
+      logOutcome(logger, metrics, outcome);
+    } catch (error) {
+      metrics.addMetric('requests_retried', MetricUnit.Count, 1);
+      logger.warn('Request will be retried', {
+        messageId: record.messageId,
+        receiveCount,
+        requestId: error instanceof RetryLaterError ? error.requestId : undefined,
+        error,
+      });
+      await hideForBackoff(d, record, receiveCount);
+      throw error;
+    }
+  }
+
+  return middy(
+    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+      processPartialResponse(event, handleRecord, processor, {
+        context,
+        skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
+      }),
+  )
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+/** The Lambda entry: dependencies are built once per execution environment, on the first invocation. */
+export const handler = makeHandler(async () => {
+  const built = await buildRuntimeDependencies(processEnvironment());
+  return {
+    provisioning: built.provisioning,
+    sqs: built.sqs,
+    queueUrl: built.runtime.queueUrl,
+    retryBaseSeconds: built.runtime.retryBaseSeconds,
+    retryMaxSeconds: built.runtime.retryMaxSeconds,
+  };
+});
