@@ -197,3 +197,30 @@ export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig
 export function processEnvironment(): Environment {
   return process.env;
 }
+
+/** Settings of the `provisioner` CLI. */
+export interface CliConfig {
+  /** A deployed stack's name: its outputs locate the queue and table (else the local stack is used). */
+  readonly stackName?: string | undefined;
+  readonly region: string;
+  /** Where `npm start` writes what the CLI needs to find it. */
+  readonly stateFile?: string | undefined;
+}
+
+const cliSchema = z.object({
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+    .optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1').default('us-east-1'),
+  stateFile: z.string().min(1).optional(),
+});
+
+/** Reads `PROVISIONER_STACK`, `AWS_REGION` (or `AWS_DEFAULT_REGION`) and `PROVISIONER_STATE_FILE`. */
+export function loadCliConfig(env: Environment = process.env): CliConfig {
+  return parse(cliSchema, { ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION }, {
+    stackName: 'PROVISIONER_STACK',
+    region: 'AWS_REGION',
+    stateFile: 'PROVISIONER_STATE_FILE',
+  });
+}

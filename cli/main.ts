@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { type Environment, loadCliConfig } from '../shared/config.ts';
+import { type Output, describeError, errorDocument, printJson } from './output.ts';
+import { registerPipelineCommands } from './pipeline-commands.ts';
+import { registerPlatformCommands } from './platform-commands.ts';
+import { platformEnvironment, resolveTarget } from './target.ts';
+
+/**
+ * Runs the `provisioner` CLI with the given arguments (without `node` and the script) and returns the exit
+ * code. Everything it needs comes in, so tests run it in-process.
+ */
+export async function runCli(argv: readonly string[], env: Environment, output: Output): Promise<number> {
+  const program = new Command('provisioner')
+    .description('Provisioning back office: drive the pipeline and check the vendor platforms')
+    .option('--stack <name>', 'use a deployed stack (its CloudFormation outputs) instead of the local one')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+
+  const config = () => {
+    const cli = loadCliConfig(env);
+    const stack = program.opts<{ stack?: string }>().stack;
+    return stack ? { ...cli, stackName: stack } : cli;
+  };
+  registerPlatformCommands(program, async () => platformEnvironment(env, config()), output);
+  registerPipelineCommands(program, async () => resolveTarget(config()), output);
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const json = argv.includes('--json');
+    if (json) printJson(output, errorDocument(error));
+    else output.err(`error: ${describeError(error)}`);
+    return 1;
+  }
+}

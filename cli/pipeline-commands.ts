@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { type ProvisioningRequestInput, provisioningRequestSchema } from '../shared/domain/request.ts';
+import { ACCOUNT_STATES, type AccountRecord, type AccountState } from '../shared/ports/ledger.ts';
+import { PLATFORM_NAMES, type PlatformName } from '../shared/ports/platform.ts';
+import { sendProvisioningRequests } from '../shared/producer/index.ts';
+import { type Output, printJson, printTable } from './output.ts';
+import type { Target } from './target.ts';
+
+/** A line of the input that is not a valid request. */
+export interface BadLine {
+  readonly line: number;
+  readonly problems: readonly string[];
+}
+
+/** Reads JSON Lines: every non-blank line one request. Returns the requests or every bad line. */
+export function parseRequestLines(
+  text: string,
+): { ok: true; requests: ProvisioningRequestInput[] } | { ok: false; bad: BadLine[] } {
+  const requests: ProvisioningRequestInput[] = [];
+  const bad: BadLine[] = [];
+  const seen = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      bad.push({ line, problems: ['not valid JSON'] });
+      return;
+    }
+    const result = provisioningRequestSchema.safeParse(json);
+    if (!result.success) {
+      bad.push({
+        line,
+        problems: result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`),
+      });
+      return;
+    }
+    const first = seen.get(result.data.requestId);
+    if (first !== undefined) {
+      bad.push({ line, problems: [`requestId ${result.data.requestId} repeats line ${first}`] });
+      return;
+    }
+    seen.set(result.data.requestId, line);
+    requests.push(json as ProvisioningRequestInput);
+  });
+  return bad.length > 0 ? { ok: false, bad } : { ok: true, requests };
+}
+
+function readInput(source: string): string {
+  return source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
+}
+
+const CHUNK = 100;
+
+function progress(output: Output, done: number, total: number): void {
+  if (!output.interactive) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write('\n');
+}
+
+function accountRow(a: AccountRecord): Record<string, unknown> {
+  return {
+    platform: a.platform,
+    tenant: a.tenantId,
+    state: a.state,
+    subAccountId: a.subAccountId ?? '',
+    naturalKey: a.naturalKey ?? '',
+    expiresAt: a.expiresAt ?? '',
+    updatedAt: a.updatedAt,
+  };
+}
+
+/** The record as operators see it: sealed credentials are named, never shown. */
+function visibleAccount(a: AccountRecord): Record<string, unknown> {
+  const { credentials, ...rest } = a;
+  return { ...rest, credentials: credentials ? `[sealed: ${credentials.scheme}]` : undefined };
+}
+
+function platformOption(value: string): PlatformName {
+  if (!(PLATFORM_NAMES as readonly string[]).includes(value)) {
+    throw new Error(`--platform must be one of ${PLATFORM_NAMES.join(', ')}, not "${value}"`);
+  }
+  return value as PlatformName;
+}
+
+function stateOption(value: string): AccountState {
+  if (!(ACCOUNT_STATES as readonly string[]).includes(value)) {
+    throw new Error(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${value}"`);
+  }
+  return value as AccountState;
+}
+
+/** `provisioner send | status | list`: drive the pipeline and read its ledger. */
+export function registerPipelineCommands(program: Command, target: () => Promise<Target>, output: Output): void {
+  program
+    .command('send')
+    .description('Validate a JSON Lines file of provisioning requests, then queue them all (none if any is bad)')
+    .argument('<file>', 'a .jsonl file, or - for standard input')
+    .option('--json', 'print the summary as one JSON document')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const parsed = parseRequestLines(readInput(file));
+      if (!parsed.ok) {
+        for (const b of parsed.bad) output.err(`line ${b.line}: ${b.problems.join('; ')}`);
+        throw new Error(`${parsed.bad.length} bad line(s); nothing was sent`);
+      }
+      const t = await target();
+      const sent: { requestId: string; messageId: string }[] = [];
+      const failed: { requestId: string; code: string; message: string }[] = [];
+      for (let i = 0; i < parsed.requests.length; i += CHUNK) {
+        const chunk = parsed.requests.slice(i, i + CHUNK);
+        const result = await sendProvisioningRequests(chunk, { sqs: t.sqs, queueUrl: t.queueUrl });
+        sent.push(...result.sent);
+        failed.push(...result.failed);
+        progress(output, Math.min(i + CHUNK, parsed.requests.length), parsed.requests.length);
+      }
+      if (options.json) printJson(output, { target: t.description, sent: sent.length, failed });
+      else {
+        output.out(`Sent ${sent.length} of ${parsed.requests.length} request(s) to ${t.description}.`);
+        for (const f of failed) output.err(`not sent: ${f.requestId}: ${f.code} ${f.message}`);
+      }
+      if (failed.length > 0) throw new Error(`${failed.length} request(s) were not sent`);
+    });
+
+  program
+    .command('status')
+    .description('Show one account: its ledger record and the history of every request')
+    .requiredOption('--platform <platform>', PLATFORM_NAMES.join(' | '), platformOption)
+    .requiredOption('--tenant <tenantId>', "the caller's tenant id")
+    .option('--json', 'print one JSON document')
+    .action(async (options: { platform: PlatformName; tenant: string; json?: boolean }) => {
+      const t = await target();
+      const key = { platform: options.platform, tenantId: options.tenant };
+      const [account, history] = await Promise.all([t.ledger.getAccount(key), t.ledger.getHistory(key)]);
+      if (options.json) {
+        return printJson(output, { account: account ? visibleAccount(account) : null, history });
+      }
+      if (!account && history.length === 0) throw new Error(`No record of ${options.platform}/${options.tenant}`);
+      if (account) {
+        const shown = visibleAccount(account);
+        printTable(
+          output,
+          Object.entries(shown)
+            .filter(([, v]) => v !== undefined)
+            .map(([field, value]) => ({ field, value: typeof value === 'object' ? JSON.stringify(value) : value })),
+          ['field', 'value'],
+        );
+      } else {
+        output.out('No account record (only rejected messages).');
+      }
+      output.out('');
+      output.out('History:');
+      for (const h of history) {
+        output.out(`- ${h.receivedAt} ${h.requestId ?? h.messageId} ${h.action ?? '?'}: ${h.status}${h.result ? ` (${h.result})` : ''}`);
+        if (h.error) output.out(`    error: ${h.error.reason}${h.error.code ? ` ${h.error.code}` : ''}: ${h.error.message}`);
+        for (const e of h.events) output.out(`    ${e.at} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`);
+      }
+    });
+
+  program
+    .command('list')
+    .description('List accounts in the ledger')
+    .option('--platform <platform>', PLATFORM_NAMES.join(' | '), platformOption)
+    .option('--state <state>', ACCOUNT_STATES.join(' | '), stateOption)
+    .option('--json', 'print one JSON document')
+    .action(async (options: { platform?: PlatformName; state?: AccountState; json?: boolean }) => {
+      const t = await target();
+      const accounts: AccountRecord[] = [];
+      for await (const a of t.ledger.listAccounts({ platform: options.platform, state: options.state })) accounts.push(a);
+      if (options.json) return printJson(output, accounts.map(visibleAccount));
+      printTable(output, accounts.map(accountRow), [
+        'platform',
+        'tenant',
+        'state',
+        'subAccountId',
+        'naturalKey',
+        'expiresAt',
+        'updatedAt',
+      ]);
+      output.err(`${accounts.length} account(s)`);
+    });
+}
