@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CLOOPEN_PRODUCTION_URL,
+  ConfigurationError,
+  loadBaijiayunConfig,
+  loadCloopenConfig,
+  loadRuntimeConfig,
+} from '../../shared/config.ts';
+
+const SID = 'a'.repeat(32);
+const TOKEN = 'b'.repeat(32);
+const APP = 'c'.repeat(32);
+
+function failure(load: () => unknown): ConfigurationError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('loadCloopenConfig', () => {
+  it('defaults the base URL to production and the format to JSON', () => {
+    // Act
+    const config = loadCloopenConfig({ CLOOPEN_ACCOUNT_SID: SID, CLOOPEN_AUTH_TOKEN: TOKEN, CLOOPEN_APP_ID: APP });
+
+    // Assess
+    expect(config.baseUrl).toBe(CLOOPEN_PRODUCTION_URL);
+    expect(config.format).toBe('json');
+    expect(config.authToken.reveal()).toBe(TOKEN);
+    expect(JSON.stringify(config)).not.toContain(TOKEN);
+  });
+
+  it('names every missing or malformed variable', () => {
+    // Act
+    const error = failure(() =>
+      loadCloopenConfig({ CLOOPEN_ACCOUNT_SID: 'short', CLOOPEN_APP_ID: APP, CLOOPEN_FORMAT: 'yaml' }),
+    );
+
+    // Assess
+    expect(error.variables).toEqual(['CLOOPEN_ACCOUNT_SID', 'CLOOPEN_AUTH_TOKEN', 'CLOOPEN_FORMAT']);
+    expect(error.message).toContain('CLOOPEN_AUTH_TOKEN is not set');
+    expect(error.message).toContain('CLOOPEN_FORMAT must be json or xml');
+  });
+
+  it('rejects a base URL that is not http(s)', () => {
+    const error = failure(() =>
+      loadCloopenConfig({
+        CLOOPEN_ACCOUNT_SID: SID,
+        CLOOPEN_AUTH_TOKEN: TOKEN,
+        CLOOPEN_APP_ID: APP,
+        CLOOPEN_BASE_URL: 'ftp://x',
+      }),
+    );
+    expect(error.variables).toEqual(['CLOOPEN_BASE_URL']);
+  });
+});
+
+describe('loadBaijiayunConfig', () => {
+  it('keeps the partner key secret and strips a trailing slash from the host', () => {
+    // Act
+    const config = loadBaijiayunConfig({
+      BAIJIAYUN_BASE_URL: 'https://e123.at.baijiayun.com/',
+      BAIJIAYUN_PARTNER_ID: '12345678',
+      BAIJIAYUN_PARTNER_KEY: 'k3y==',
+    });
+
+    // Assess
+    expect(config.baseUrl).toBe('https://e123.at.baijiayun.com');
+    expect(config.rateLimitRequests).toBeLessThan(200);
+    expect(String(config.partnerKey)).toBe('[REDACTED]');
+  });
+
+  it('fails fast naming the base URL when it is missing', () => {
+    const error = failure(() => loadBaijiayunConfig({ BAIJIAYUN_PARTNER_ID: '1', BAIJIAYUN_PARTNER_KEY: 'k' }));
+    expect(error.variables).toEqual(['BAIJIAYUN_BASE_URL']);
+  });
+});
+
+describe('loadRuntimeConfig', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+
+  it('takes a local AES key when no KMS key is given', () => {
+    const config = loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger', CREDENTIALS_LOCAL_KEY: key });
+    expect(config.credentialsKey.kind).toBe('local');
+    expect(config.maxReceiveCount).toBe(5);
+  });
+
+  it('refuses both or neither credential keys', () => {
+    const both = failure(() =>
+      loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger', CREDENTIALS_LOCAL_KEY: key, CREDENTIALS_KMS_KEY_ID: 'alias/x' }),
+    );
+    const neither = failure(() => loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger' }));
+    expect(both.message).toMatch(/exactly one of CREDENTIALS_KMS_KEY_ID and CREDENTIALS_LOCAL_KEY/);
+    expect(neither.message).toMatch(/exactly one/);
+  });
+
+  it('rejects a local key of the wrong length', () => {
+    const error = failure(() =>
+      loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger', CREDENTIALS_LOCAL_KEY: Buffer.alloc(16).toString('base64') }),
+    );
+    expect(error.variables).toContain('CREDENTIALS_LOCAL_KEY');
+  });
+});
