@@ -22,7 +22,12 @@ describe('SlidingWindowLimiter', () => {
   it('grants the budget at once, then makes later callers wait for the window to slide', async () => {
     // Prepare
     const time = fakeTime(1_000);
-    const limiter = new SlidingWindowLimiter({ requests: 3, windowMs: 10_000, now: time.now, sleep: time.sleep });
+    const limiter = new SlidingWindowLimiter({
+      requests: 3,
+      windowMs: 10_000,
+      now: time.now,
+      sleep: time.sleep,
+    });
     const grantedAt: number[] = [];
 
     // Act
@@ -38,7 +43,12 @@ describe('SlidingWindowLimiter', () => {
   it('never allows more than the budget within any window of a spread-out sequence', async () => {
     // Prepare
     const time = fakeTime();
-    const limiter = new SlidingWindowLimiter({ requests: 4, windowMs: 1_000, now: time.now, sleep: time.sleep });
+    const limiter = new SlidingWindowLimiter({
+      requests: 4,
+      windowMs: 1_000,
+      now: time.now,
+      sleep: time.sleep,
+    });
     const grantedAt: number[] = [];
 
     // Act
@@ -58,7 +68,12 @@ describe('SlidingWindowLimiter', () => {
   it('frees a slot exactly when the oldest grant leaves the window', async () => {
     // Prepare
     const time = fakeTime();
-    const limiter = new SlidingWindowLimiter({ requests: 2, windowMs: 1_000, now: time.now, sleep: time.sleep });
+    const limiter = new SlidingWindowLimiter({
+      requests: 2,
+      windowMs: 1_000,
+      now: time.now,
+      sleep: time.sleep,
+    });
     await limiter.acquire();
     time.advance(400);
     await limiter.acquire();

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { sign, signingString } from '../../../../shared/platforms/baijiayun/signing.ts';
 import { Secret } from '../../../../shared/secret.ts';
 
-const PUBLISHED_KEY = new Secret('rLkIPaQjxSwRQmC/ITnHh8i2rifmmbFIVsYw03SSi24zAnkrAd0ZNb2rcTzI2avy7+AmNJDdLmzU89zKUAP3Xg==');
+const PUBLISHED_KEY = new Secret(
+  'rLkIPaQjxSwRQmC/ITnHh8i2rifmmbFIVsYw03SSi24zAnkrAd0ZNb2rcTzI2avy7+AmNJDdLmzU89zKUAP3Xg==',
+);
 
 describe('Baijiayun signing', () => {
   it('reproduces the published worked example exactly', () => {

@@ -186,7 +186,12 @@ describe('Baijiayun wire decoding of the documented answers', () => {
     const account = accountInfoToSubAccount('1', info, new Date('2020-06-01T00:00:00Z'));
 
     // Act
-    const printed = [JSON.stringify(info), inspect(info, { depth: 5 }), JSON.stringify(account), inspect(account)];
+    const printed = [
+      JSON.stringify(info),
+      inspect(info, { depth: 5 }),
+      JSON.stringify(account),
+      inspect(account),
+    ];
 
     // Assess
     for (const text of printed) {
@@ -240,7 +245,11 @@ describe('Baijiayun vendor codes', () => {
   it('makes a code-1 rate limit retryable', () => {
     // Act
     const error = failure(() =>
-      interpretAnswer('getSubAccountList', answer({ code: 1, data: null, msg: '请求过于频繁', ts: 1 }), decodeListPage),
+      interpretAnswer(
+        'getSubAccountList',
+        answer({ code: 1, data: null, msg: '请求过于频繁', ts: 1 }),
+        decodeListPage,
+      ),
     );
 
     // Assess
@@ -263,21 +272,37 @@ describe('Baijiayun vendor codes', () => {
     // Act
     const noCode = failure(() => interpretAnswer('getAccountInfo', answer({ data: {} }), decodeAccountInfo));
     const badShape = failure(() =>
-      interpretAnswer('getSubAccountList', answer({ code: 0, data: { list: 'nope' }, msg: '' }), decodeListPage),
+      interpretAnswer(
+        'getSubAccountList',
+        answer({ code: 0, data: { list: 'nope' }, msg: '' }),
+        decodeListPage,
+      ),
     );
     const badId = failure(() =>
-      interpretAnswer('addSubAccount', answer({ code: 0, data: { partner_id: 'abc' }, msg: '' }), decodeAddResult),
+      interpretAnswer(
+        'addSubAccount',
+        answer({ code: 0, data: { partner_id: 'abc' }, msg: '' }),
+        decodeAddResult,
+      ),
     );
 
     // Assess
-    expect([noCode.category, badShape.category, badId.category]).toEqual(['protocol', 'protocol', 'protocol']);
+    expect([noCode.category, badShape.category, badId.category]).toEqual([
+      'protocol',
+      'protocol',
+      'protocol',
+    ]);
     expect(badShape.message).toContain('data.list');
   });
 
   it('reads an HTTP 404 without a JSON body as a protocol error with the HTTP code', () => {
     // Act
     const error = failure(() =>
-      interpretAnswer('getAccountInfo', { status: 404, contentType: 'text/html', text: 'Not Found' }, decodeAccountInfo),
+      interpretAnswer(
+        'getAccountInfo',
+        { status: 404, contentType: 'text/html', text: 'Not Found' },
+        decodeAccountInfo,
+      ),
     );
 
     // Assess
