@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type BaijiayunSimulator,
   type BaijiayunSimulatorOptions,
   startBaijiayunSimulator,
 } from '../../../simulators/baijiayun/server.ts';
