@@ -3,7 +3,7 @@ import { type Environment, loadCliConfig } from '../shared/config.ts';
 import { type Output, describeError, errorDocument, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
 import { registerPlatformCommands } from './platform-commands.ts';
-import { platformEnvironment, resolveTarget } from './target.ts';
+import { platformEnvironment } from './local-stack-file.ts';
 
 /**
  * Runs the `provisioner` CLI with the given arguments (without `node` and the script) and returns the exit
@@ -22,7 +22,8 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
     return stack ? { ...cli, stackName: stack } : cli;
   };
   registerPlatformCommands(program, async () => platformEnvironment(env, config()), output);
-  registerPipelineCommands(program, async () => resolveTarget(config()), output);
+  // The AWS SDK and the ledger load only for the commands that use them.
+  registerPipelineCommands(program, async () => (await import('./target.ts')).resolveTarget(config()), output);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

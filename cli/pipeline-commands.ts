@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { type ProvisioningRequestInput, provisioningRequestSchema } from '../shared/domain/request.ts';
 import { ACCOUNT_STATES, type AccountRecord, type AccountState } from '../shared/ports/ledger.ts';
 import { PLATFORM_NAMES, type PlatformName } from '../shared/ports/platform.ts';
-import { sendProvisioningRequests } from '../shared/producer/index.ts';
 import { type Output, printJson, printTable } from './output.ts';
 import type { Target } from './target.ts';
 
@@ -109,6 +108,7 @@ export function registerPipelineCommands(program: Command, target: () => Promise
         throw new Error(`${parsed.bad.length} bad line(s); nothing was sent`);
       }
       const t = await target();
+      const { sendProvisioningRequests } = await import('../shared/producer/index.ts');
       const sent: { requestId: string; messageId: string }[] = [];
       const failed: { requestId: string; code: string; message: string }[] = [];
       for (let i = 0; i < parsed.requests.length; i += CHUNK) {
