@@ -1,0 +1,770 @@
+import { inspect } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BaijiayunConfig } from '../../../../shared/config.ts';
+import { classifyFailure } from '../../../../shared/domain/errors.ts';
+import {
+  type BaijiayunClient,
+  type BaijiayunClientDeps,
+  createBaijiayunClient,
+} from '../../../../shared/platforms/baijiayun/client.ts';
+import { type RateLimiter, SlidingWindowLimiter } from '../../../../shared/platforms/baijiayun/limiter.ts';
+import { PlatformError } from '../../../../shared/ports/errors.ts';
+import type { BaijiayunCreateInput, SubAccount } from '../../../../shared/ports/platform.ts';
+import { Secret } from '../../../../shared/secret.ts';
+import {
+  type BaijiayunSimulator,
+  type BaijiayunSimulatorOptions,
+  startBaijiayunSimulator,
+} from '../../../../simulators/baijiayun/server.ts';
+
+const PARTNER_ID = '30000001';
+const PARTNER_KEY = 'client-test-partner-key/+==';
+/** 2024-05-01 08:00:00 in China. */
+const START = Date.parse('2024-05-01T00:00:00Z');
+
+/** One clock for the simulator and the client, so timestamps and expiry are deterministic. */
+const clock = { at: START };
+const now = () => new Date(clock.at);
+const unlimited = (): RateLimiter => new SlidingWindowLimiter({ requests: 1_000_000, windowMs: 1_000 });
+
+function configFor(sim: BaijiayunSimulator, overrides: Partial<BaijiayunConfig> = {}): BaijiayunConfig {
+  return {
+    baseUrl: sim.baseUrl,
+    partnerId: PARTNER_ID,
+    partnerKey: new Secret(PARTNER_KEY),
+    timeoutMs: 2_000,
+    rateLimitRequests: 180,
+    rateLimitWindowMs: 10_000,
+    ...overrides,
+  };
+}
+
+function clientFor(
+  sim: BaijiayunSimulator,
+  overrides: Partial<BaijiayunConfig> = {},
+  deps: BaijiayunClientDeps = {},
+): BaijiayunClient {
+  return createBaijiayunClient(configFor(sim, overrides), {
+    now,
+    limiter: unlimited(),
+    retryBaseMs: 1,
+    ...deps,
+  });
+}
+
+const startSim = (options: Partial<BaijiayunSimulatorOptions> = {}) =>
+  startBaijiayunSimulator({
+    partnerId: PARTNER_ID,
+    partnerKey: PARTNER_KEY,
+    now,
+    rateLimit: false,
+    ...options,
+  });
+
+const mobileAt = (i: number) => `139${String(i).padStart(8, '0')}`;
+
+function seed(sim: BaijiayunSimulator, count: number): void {
+  for (let i = 0; i < count; i++) {
+    sim.state.add({
+      mobile: mobileAt(i),
+      email: `u${i}@example.com`,
+      password: 'seeded-pw',
+      effect_time: '2024-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+    });
+  }
+}
+
+const ops = (sim: BaijiayunSimulator) => sim.calls.map((call) => call.operation);
+const pagesAsked = (sim: BaijiayunSimulator) =>
+  sim.calls.filter((call) => call.operation === 'getSubAccountList').map((call) => Number(call.fields.page));
+
+async function rejection(promise: Promise<unknown>): Promise<PlatformError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof PlatformError) return error;
+    throw error;
+  }
+  throw new Error('expected a PlatformError');
+}
+
+async function collect(iterable: AsyncIterable<SubAccount>): Promise<SubAccount[]> {
+  const items: SubAccount[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+const INPUT: BaijiayunCreateInput = {
+  mobile: '13800138000',
+  email: 'ops@example.com',
+  password: new Secret('Pa55word!'),
+  effectTime: new Date('2024-01-01T00:00:00+08:00'),
+  expireTime: new Date('2030-01-01T00:00:00+08:00'),
+  company: '示例公司',
+  contacts: '张三',
+  products: {
+    largeClass: { enabled: true, userLimit: 100, maxUserLimit: 120, maxSpeakers: 6 },
+    smallClass: { enabled: false },
+    business: { enabled: true },
+    video: { enabled: true, flow: 10, maxFlow: 20, storageLimit: 30, maxStorageLimit: 40 },
+  },
+  creditMoney: 500,
+};
+
+describe('Baijiayun client against the simulator', () => {
+  let sim: BaijiayunSimulator;
+  let client: BaijiayunClient;
+  beforeAll(async () => {
+    // Page size capped at 20 whatever the client asks for, so 250 accounts take 13 pages.
+    sim = await startSim({ maxPageSize: 20 });
+    client = clientFor(sim);
+  });
+  afterEach(() => {
+    sim.reset();
+    clock.at = START;
+  });
+  afterAll(() => sim.close());
+
+  it('creates a sub-account with every field mapped and returns its credentials', async () => {
+    // Act
+    const result = await client.create(INPUT);
+
+    // Assess
+    const stored = sim.state.byMobile(INPUT.mobile);
+    if (!stored || result.outcome !== 'created') throw new Error('expected a created account');
+    expect(sim.calls[0]?.fields).toEqual({
+      partner_id: PARTNER_ID,
+      timestamp: String(START / 1000),
+      sign: expect.stringMatching(/^[0-9a-f]{32}$/),
+      mobile: '13800138000',
+      email: 'ops@example.com',
+      password: 'Pa55word!',
+      effect_time: '2024-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+      company: '示例公司',
+      contacts: '张三',
+      large_class_status: '1',
+      large_class_user_limit: '100',
+      large_class_max_user_limit: '120',
+      large_class_live_max_speakers: '6',
+      small_class_status: '0',
+      business_status: '1',
+      video_status: '1',
+      flow: '10',
+      max_flow: '20',
+      storage_limit: '30',
+      max_storage_limit: '40',
+      credit_money: '500',
+    });
+    expect(ops(sim)).toEqual(['addSubAccount', 'getAccountInfo']);
+    expect(result.account).toMatchObject({
+      platform: 'baijiayun',
+      id: String(stored.partner_id),
+      naturalKey: INPUT.mobile,
+      effectiveAt: '2024-01-01T00:00:00+08:00',
+      expiresAt: '2030-01-01T00:00:00+08:00',
+      details: {
+        company: '示例公司',
+        large_class_user_limit: 100,
+        credit_money: 500,
+        private_domain: stored.private_domain,
+      },
+    });
+    expect(result.credentials.password?.reveal()).toBe('Pa55word!');
+    expect(result.credentials.partnerKey?.reveal()).toBe(stored.partner_key);
+    expect(result.credentials.secretKey?.reveal()).toBe(stored.secret_key);
+  });
+
+  it('still answers created, with the password only, when the follow-up read fails', async () => {
+    // Prepare
+    sim.inject({ operation: 'getAccountInfo', fault: { kind: 'http-error', status: 500 }, times: 3 });
+
+    // Act
+    const result = await client.create(INPUT);
+
+    // Assess
+    const stored = sim.state.byMobile(INPUT.mobile);
+    if (!stored || result.outcome !== 'created') throw new Error('expected a created account');
+    expect(result.account.id).toBe(String(stored.partner_id));
+    expect(Object.keys(result.credentials)).toEqual(['password']);
+    expect(ops(sim)).toEqual(['addSubAccount', 'getAccountInfo', 'getAccountInfo', 'getAccountInfo']);
+  });
+
+  it('answers already-exists when the mobile is taken', async () => {
+    // Prepare
+    seed(sim, 30);
+    const taken = { ...INPUT, mobile: mobileAt(29) };
+
+    // Act
+    const result = await client.create(taken);
+
+    // Assess
+    expect(result).toEqual({ outcome: 'already-exists', naturalKey: mobileAt(29) });
+    expect(sim.state.accounts.size).toBe(30);
+  });
+
+  it('rethrows a code-1 refusal when no account has the mobile', async () => {
+    // Prepare
+    sim.inject({
+      operation: 'addSubAccount',
+      fault: { kind: 'vendor-error', code: '1', message: '操作失败' },
+    });
+
+    // Act
+    const error = await rejection(client.create(INPUT));
+
+    // Assess
+    expect(error).toMatchObject({
+      code: '1',
+      category: 'unknown',
+      vendorMessage: '操作失败',
+      operation: 'addSubAccount',
+    });
+    expect(ops(sim)).toEqual(['addSubAccount', 'getSubAccountList']);
+  });
+
+  it('does not look up the mobile when code 1 says the call was rate limited', async () => {
+    // Prepare
+    sim.inject({ operation: 'addSubAccount', fault: { kind: 'rate-limit' } });
+
+    // Act
+    const error = await rejection(client.create(INPUT));
+
+    // Assess
+    expect(error.category).toBe('rate-limited');
+    expect(classifyFailure(error)).toBe('retryable');
+    expect(ops(sim)).toEqual(['addSubAccount']);
+  });
+
+  it('reports an unknown outcome when the connection drops after the commit, then finds the account by mobile', async () => {
+    // Prepare
+    seed(sim, 250);
+    sim.inject({ operation: 'addSubAccount', fault: { kind: 'drop-after-commit' } });
+
+    // Act
+    const error = await rejection(client.create(INPUT));
+    sim.calls.length = 0;
+    const found = await client.findByNaturalKey(INPUT.mobile);
+
+    // Assess
+    expect(error.outcomeUnknown).toBe(true);
+    expect(classifyFailure(error)).toBe('retryable');
+    expect(found?.id).toBe(String(sim.state.byMobile(INPUT.mobile)?.partner_id));
+    expect(found?.naturalKey).toBe(INPUT.mobile);
+    // 251 accounts served 20 at a time: page 1, then straight to the last page where the new one is.
+    expect(pagesAsked(sim)).toEqual([1, 13]);
+  });
+
+  it('finds an account in the middle by walking back from the last page', async () => {
+    // Prepare
+    seed(sim, 250);
+
+    // Act
+    const found = await client.findByNaturalKey(mobileAt(100));
+
+    // Assess
+    expect(found?.naturalKey).toBe(mobileAt(100));
+    expect(pagesAsked(sim)).toEqual([1, 13, 12, 11, 10, 9, 8, 7, 6]);
+  });
+
+  it('reads every page exactly once before saying a mobile is nowhere', async () => {
+    // Prepare
+    seed(sim, 250);
+
+    // Act
+    const found = await client.findByNaturalKey('13700000000');
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(pagesAsked(sim)).toEqual([1, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2]);
+    expect(sim.calls.every((call) => call.fields.page_size === '100')).toBe(true);
+  });
+
+  it('answers undefined without paging when there are no accounts at all', async () => {
+    // Act
+    const found = await client.findByNaturalKey(INPUT.mobile);
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(pagesAsked(sim)).toEqual([1]);
+  });
+
+  it('gets one account with its credentials, and undefined for an unknown id', async () => {
+    // Prepare
+    const stored = sim.state.add({
+      mobile: INPUT.mobile,
+      email: 'x@example.com',
+      password: 'stored-pw',
+      effect_time: '2024-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+      credit_money: 9,
+    });
+
+    // Act
+    const account = await client.get(String(stored.partner_id));
+    const missing = await client.get('11111111');
+
+    // Assess
+    expect(account).toMatchObject({
+      id: String(stored.partner_id),
+      naturalKey: INPUT.mobile,
+      status: 'unknown',
+    });
+    expect(account?.details.credit_money).toBe(9);
+    expect(account?.credentials.password?.reveal()).toBe('stored-pw');
+    expect(account?.credentials.partnerKey?.reveal()).toBe(stored.partner_key);
+    expect(account?.credentials.secretKey?.reveal()).toBe(stored.secret_key);
+    expect(missing).toBeUndefined();
+  });
+
+  it('lists every account across pages the server capped, once each and in order', async () => {
+    // Prepare
+    seed(sim, 250);
+
+    // Act
+    const accounts = await collect(client.list());
+
+    // Assess
+    expect(accounts.map((a) => a.naturalKey)).toEqual(Array.from({ length: 250 }, (_, i) => mobileAt(i)));
+    expect(accounts.every((a) => a.status === 'unknown')).toBe(true);
+    expect(pagesAsked(sim)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(sim.calls.every((call) => call.fields.status === '0')).toBe(true);
+  });
+
+  it('filters the list by status and reports the state the filter proves', async () => {
+    // Prepare
+    seed(sim, 30);
+    const stopped = [...sim.state.accounts.values()].slice(0, 3);
+    for (const account of stopped) await client.suspend(String(account.partner_id));
+
+    // Act
+    const stoppedList = await collect(client.list({ status: 'stopped' }));
+    const activeList = await collect(client.list({ status: 'active', pageSize: 7 }));
+
+    // Assess
+    expect(stoppedList.map((a) => a.id)).toEqual(stopped.map((a) => String(a.partner_id)));
+    expect(stoppedList.every((a) => a.status === 'suspended')).toBe(true);
+    expect(activeList).toHaveLength(27);
+    expect(activeList.every((a) => a.status === 'active')).toBe(true);
+    const listCalls = sim.calls.filter((call) => call.operation === 'getSubAccountList');
+    expect(listCalls[0]?.fields.status).toBe('2');
+    expect(listCalls.at(-1)).toMatchObject({ fields: { status: '1', page_size: '7' } });
+  });
+
+  it('fans an update out to one call per group, sending 0 for absent required limits', async () => {
+    // Prepare
+    seed(sim, 1);
+    const id = String(sim.state.byMobile(mobileAt(0))?.partner_id);
+
+    // Act
+    const result = await client.update(id, {
+      company: '新公司',
+      password: new Secret('NewPass123'),
+      expireTime: new Date('2031-06-30T23:59:59+08:00'),
+      products: {
+        largeClass: { enabled: true, userLimit: 50, maxUserLimit: 60, maxSpeakers: 4 },
+        smallClass: { enabled: true },
+        business: { enabled: false },
+        video: { enabled: true, flow: 5 },
+      },
+      creditMoney: 800,
+    });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'applied' });
+    expect(ops(sim)).toEqual([
+      'updateSubAccount',
+      'setLiveAccount',
+      'setLiveAccount',
+      'setLiveAccount',
+      'setVideoAccount',
+      'setCreditMoney',
+    ]);
+    const fields = sim.calls.map(({ fields: { partner_id, timestamp, sign, ...rest } }) => rest);
+    expect(fields).toEqual([
+      { sub_partner_id: id, company: '新公司', password: 'NewPass123', expire_time: '2031-06-30 23:59:59' },
+      {
+        sub_partner_id: id,
+        product_type: '1',
+        user_limit: '50',
+        max_user_limit: '60',
+        status: '1',
+        live_max_speakers: '4',
+      },
+      { sub_partner_id: id, product_type: '2', user_limit: '0', max_user_limit: '0', status: '1' },
+      { sub_partner_id: id, product_type: '4', user_limit: '0', max_user_limit: '0', status: '0' },
+      {
+        sub_partner_id: id,
+        flow: '5',
+        max_flow: '0',
+        storage_limit: '0',
+        max_storage_limit: '0',
+        status: '1',
+      },
+      { sub_partner_id: id, credit_money: '800' },
+    ]);
+    expect(sim.state.byId(id)).toMatchObject({
+      company: '新公司',
+      password: 'NewPass123',
+      expire_time: '2031-06-30 23:59:59',
+      large_class_status: 1,
+      large_class_user_limit: 50,
+      small_class_status: 1,
+      business_status: 0,
+      video_status: 1,
+      flow: 5,
+      credit_money: 800,
+    });
+  });
+
+  it('applies empty changes without calling the platform', async () => {
+    // Act
+    const result = await client.update('12345678', {});
+
+    // Assess
+    expect(result).toEqual({ outcome: 'applied' });
+    expect(sim.calls).toEqual([]);
+  });
+
+  it('suspends, resumes and closes, with the effects visible in the platform state', async () => {
+    // Prepare
+    seed(sim, 1);
+    const account = sim.state.byMobile(mobileAt(0));
+    if (!account) throw new Error('seeded');
+    const id = String(account.partner_id);
+
+    // Act / Assess
+    expect(await client.suspend(id)).toEqual({ outcome: 'applied' });
+    expect(account.enabled).toBe(false);
+    expect(await client.resume(id)).toEqual({ outcome: 'applied' });
+    expect(account.enabled).toBe(true);
+    expect(await client.close(id)).toEqual({ outcome: 'applied' });
+    expect(account.enabled).toBe(false);
+    expect(account.expire_time).toBe('2024-05-01 08:00:00');
+    expect(ops(sim)).toEqual([
+      'setAccountStatus',
+      'setAccountStatus',
+      'setAccountStatus',
+      'updateSubAccount',
+    ]);
+    clock.at += 1_000;
+    expect((await client.get(id))?.status).toBe('suspended');
+    expect([...client.supports].sort()).toEqual(['close', 'resume', 'suspend', 'update']);
+  });
+
+  it('proves the master credentials with one cheap list call', async () => {
+    // Prepare
+    seed(sim, 5);
+
+    // Act
+    const info = await client.masterAccountInfo();
+
+    // Assess
+    expect(info).toEqual({ platform: 'baijiayun', name: PARTNER_ID, details: { subAccountTotal: 5 } });
+    expect(sim.calls).toHaveLength(1);
+    expect(sim.calls[0]?.fields).toMatchObject({ page: '1', page_size: '1', status: '0' });
+  });
+
+  it('calls all eight endpoints with partner_id, a 10-digit timestamp and a sign', async () => {
+    // Act
+    const { partner_id: id } = await client.addSubAccount({
+      mobile: INPUT.mobile,
+      email: INPUT.email,
+      password: INPUT.password,
+      effect_time: '2024-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+      large_class_status: 1,
+    });
+    const page = await client.getSubAccountList({ status: 0, page: 1, page_size: 10 });
+    const info = await client.getAccountInfo(id);
+    await client.setLiveAccount({ sub_partner_id: id, product_type: 1, user_limit: 3, max_user_limit: 4 });
+    await client.setVideoAccount({
+      sub_partner_id: id,
+      flow: 1,
+      max_flow: 2,
+      storage_limit: 3,
+      max_storage_limit: 4,
+    });
+    await client.setCreditMoney({ sub_partner_id: id, credit_money: 7 });
+    await client.setAccountStatus({ sub_partner_id: id, status: 0 });
+    await client.updateSubAccount({ sub_partner_id: id, contacts: '李四' });
+
+    // Assess
+    expect(page.list.map((item) => item.partner_id)).toEqual([id]);
+    expect(info.mobile).toBe(INPUT.mobile);
+    expect(new Set(ops(sim))).toEqual(
+      new Set([
+        'getSubAccountList',
+        'addSubAccount',
+        'getAccountInfo',
+        'setLiveAccount',
+        'setVideoAccount',
+        'setCreditMoney',
+        'setAccountStatus',
+        'updateSubAccount',
+      ]),
+    );
+    for (const call of sim.calls) {
+      expect(call.fields).toMatchObject({
+        partner_id: PARTNER_ID,
+        timestamp: expect.stringMatching(/^\d{10}$/),
+        sign: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
+    }
+    expect(sim.state.byId(id)).toMatchObject({
+      large_class_user_limit: 3,
+      max_storage_limit: 4,
+      credit_money: 7,
+      enabled: false,
+      contacts: '李四',
+    });
+  });
+
+  it('never shows secrets in JSON or inspect of results and errors', async () => {
+    // Prepare
+    const created = await client.create(INPUT);
+    const stored = sim.state.byMobile(INPUT.mobile);
+    if (!stored) throw new Error('created');
+    const fetched = await client.get(String(stored.partner_id));
+    const error = await rejection(
+      clientFor(sim, { partnerKey: new Secret('wrong-key') }).get(String(stored.partner_id)),
+    );
+    const sentSigns = sim.calls.map((call) => call.fields.sign ?? '');
+
+    // Act
+    const printed = [created, fetched, error].flatMap((value) => [
+      JSON.stringify(value),
+      inspect(value, { depth: 10 }),
+      String(value),
+    ]);
+
+    // Assess
+    for (const text of printed) {
+      for (const secretValue of [
+        'Pa55word!',
+        stored.partner_key,
+        stored.secret_key,
+        PARTNER_KEY,
+        ...sentSigns,
+      ]) {
+        expect(text).not.toContain(secretValue);
+      }
+    }
+  });
+});
+
+describe('Baijiayun client failures', () => {
+  let sim: BaijiayunSimulator;
+  let client: BaijiayunClient;
+  beforeAll(async () => {
+    sim = await startSim();
+    client = clientFor(sim, {}, { readRetries: 0 });
+  });
+  afterEach(() => {
+    sim.reset();
+    clock.at = START;
+  });
+  afterAll(() => sim.close());
+
+  it.each([
+    ['1001', undefined, 'invalid-request', 'permanent'],
+    ['1002', undefined, 'authentication', 'permanent'],
+    ['2001', undefined, 'not-found', 'permanent'],
+    ['2002', undefined, 'authentication', 'permanent'],
+    ['2003', undefined, 'account-state', 'permanent'],
+    ['404', undefined, 'protocol', 'permanent'],
+    ['1', '操作失败', 'unknown', 'permanent'],
+    ['1', '请求过于频繁，请稍后再试', 'rate-limited', 'retryable'],
+    ['1', 'timestamp 已失效', 'authentication', 'permanent'],
+  ] as const)('maps vendor code %s (%s) to %s, %s', async (code, message, category, retry) => {
+    // Prepare
+    sim.inject({ operation: 'setCreditMoney', fault: { kind: 'vendor-error', code, message } });
+
+    // Act
+    const error = await rejection(client.setCreditMoney({ sub_partner_id: '12345678', credit_money: 1 }));
+
+    // Assess
+    expect(error).toMatchObject({ platform: 'baijiayun', code, category, operation: 'setCreditMoney' });
+    expect(error.vendorMessage).toEqual(expect.any(String));
+    expect(classifyFailure(error)).toBe(retry);
+  });
+
+  it('is refused with 1002, authentication, when signing with a wrong key', async () => {
+    // Prepare
+    const badKey = clientFor(sim, { partnerKey: new Secret('not-the-key') });
+
+    // Act
+    const error = await rejection(badKey.masterAccountInfo());
+
+    // Assess
+    expect(error).toMatchObject({ code: '1002', category: 'authentication', vendorMessage: '签名错误' });
+  });
+
+  it('is refused with code 1, authentication, when its clock is an hour behind', async () => {
+    // Prepare
+    const stale = clientFor(sim, {}, { now: () => new Date(clock.at - 3_600_000) });
+
+    // Act
+    const error = await rejection(stale.masterAccountInfo());
+
+    // Assess
+    expect(error).toMatchObject({ code: '1', category: 'authentication' });
+    expect(classifyFailure(error)).toBe('permanent');
+  });
+
+  it('reads a wrong base path as a protocol error (code 404)', async () => {
+    // Prepare
+    const lost = clientFor(sim, { baseUrl: `${sim.baseUrl}/v2` });
+
+    // Act
+    const error = await rejection(lost.masterAccountInfo());
+
+    // Assess
+    expect(error).toMatchObject({ code: '404', category: 'protocol' });
+  });
+
+  it('times out on a hung create with an unknown outcome, and on a hung read', async () => {
+    // Prepare
+    const impatient = clientFor(sim, { timeoutMs: 200 }, { readRetries: 0 });
+    sim.inject({ operation: 'addSubAccount', fault: { kind: 'hang' } });
+    sim.inject({ operation: 'getAccountInfo', fault: { kind: 'hang' } });
+
+    // Act
+    const create = await rejection(impatient.create(INPUT));
+    const read = await rejection(impatient.get('12345678'));
+
+    // Assess
+    expect(create).toMatchObject({ category: 'timeout', outcomeUnknown: true });
+    expect(read).toMatchObject({ category: 'timeout', outcomeUnknown: false });
+    expect(classifyFailure(create)).toBe('retryable');
+    expect(sim.state.accounts.size).toBe(0);
+  });
+
+  it('reports 5xx on a mutation as retryable with an unknown outcome, without retrying it', async () => {
+    // Prepare
+    const retrying = clientFor(sim, {}, { readRetries: 2 });
+    sim.inject({ operation: 'setAccountStatus', fault: { kind: 'http-error', status: 503 }, times: 3 });
+
+    // Act
+    const error = await rejection(retrying.suspend('12345678'));
+
+    // Assess
+    expect(error).toMatchObject({ category: 'server', code: 'HTTP 503', outcomeUnknown: true });
+    expect(classifyFailure(error)).toBe('retryable');
+    expect(ops(sim)).toEqual(['setAccountStatus']);
+  });
+
+  it('reports HTTP 429 as rate-limited and retryable', async () => {
+    // Prepare
+    sim.inject({ operation: 'setAccountStatus', fault: { kind: 'http-error', status: 429 } });
+
+    // Act
+    const error = await rejection(client.resume('12345678'));
+
+    // Assess
+    expect(error.category).toBe('rate-limited');
+    expect(classifyFailure(error)).toBe('retryable');
+  });
+
+  it('retries a read after one 5xx and succeeds', async () => {
+    // Prepare
+    seed(sim, 1);
+    const id = String(sim.state.byMobile(mobileAt(0))?.partner_id);
+    const retrying = clientFor(sim, {}, { readRetries: 2 });
+    sim.inject({ operation: 'getAccountInfo', fault: { kind: 'http-error', status: 502 } });
+
+    // Act
+    const account = await retrying.get(id);
+
+    // Assess
+    expect(account?.id).toBe(id);
+    expect(ops(sim)).toEqual(['getAccountInfo', 'getAccountInfo']);
+  });
+
+  it('retries a read the platform shed with code 1', async () => {
+    // Prepare
+    const retrying = clientFor(sim, {}, { readRetries: 2 });
+    sim.inject({ operation: 'getSubAccountList', fault: { kind: 'rate-limit' } });
+
+    // Act
+    const info = await retrying.masterAccountInfo();
+
+    // Assess
+    expect(info.details.subAccountTotal).toBe(0);
+    expect(ops(sim)).toEqual(['getSubAccountList', 'getSubAccountList']);
+  });
+
+  it('takes a limiter slot for every attempt, retries included', async () => {
+    // Prepare
+    let slots = 0;
+    const counting: RateLimiter = {
+      acquire: async () => {
+        slots += 1;
+      },
+    };
+    const retrying = clientFor(sim, {}, { readRetries: 2, limiter: counting });
+    sim.inject({ operation: 'getSubAccountList', fault: { kind: 'http-error', status: 500 } });
+
+    // Act
+    await retrying.masterAccountInfo();
+    await retrying.suspend('12345678').catch(() => undefined);
+
+    // Assess
+    expect(slots).toBe(3);
+  });
+});
+
+describe('Baijiayun client rate limiting', () => {
+  it('waits for its limiter and so never trips the platform limit', async () => {
+    // Prepare
+    const sim = await startSim({ rateLimit: { requests: 5, windowMs: 10_000 } });
+    const wakeUps: number[] = [];
+    const limiter = new SlidingWindowLimiter({
+      requests: 5,
+      windowMs: 10_000,
+      now: () => clock.at,
+      sleep: async (ms) => {
+        clock.at += ms;
+        wakeUps.push(clock.at - START);
+      },
+    });
+    const client = clientFor(sim, {}, { limiter, readRetries: 0 });
+    try {
+      // Act
+      const results = [];
+      for (let i = 0; i < 12; i++) results.push(await client.getSubAccountList());
+
+      // Assess
+      expect(results).toHaveLength(12);
+      expect(wakeUps).toEqual([10_000, 20_000]);
+      expect(sim.calls).toHaveLength(12);
+    } finally {
+      clock.at = START;
+      await sim.close();
+    }
+  });
+
+  it('reports the platform limit as rate-limited when something else spent the budget', async () => {
+    // Prepare
+    const sim = await startSim({ rateLimit: { requests: 2, windowMs: 10_000 } });
+    const client = clientFor(sim, {}, { readRetries: 0 });
+    try {
+      await client.getSubAccountList();
+      await client.getSubAccountList();
+
+      // Act
+      const error = await rejection(client.getSubAccountList());
+
+      // Assess
+      expect(error).toMatchObject({
+        code: '1',
+        category: 'rate-limited',
+        vendorMessage: '请求过于频繁，请稍后再试',
+      });
+      expect(classifyFailure(error)).toBe('retryable');
+    } finally {
+      await sim.close();
+    }
+  });
+});
