@@ -199,6 +199,8 @@ export function createBaijiayunClient(
     };
     fields.sign = sign(fields, config.partnerKey);
     let attempts = 0;
+    // Read retries are sent again and must count against the budget too. Their wait runs inside the attempt's
+    // timeout; only reads are retried, so a wait that outlasts it costs one attempt, never an unknown outcome.
     const limitedFetch: FetchLike = async (input, init) => {
       attempts += 1;
       if (attempts > 1) await limiter.acquire();
