@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloopenAuthorization, cloopenSig, signCloopenRequest } from '../../../../shared/platforms/cloopen/signing.ts';
+import {
+  cloopenAuthorization,
+  cloopenSig,
+  signCloopenRequest,
+} from '../../../../shared/platforms/cloopen/signing.ts';
 import { Secret } from '../../../../shared/secret.ts';
 
 const SID = 'abcdefghijklmnopqrstuvwxyz012345';
@@ -24,12 +28,18 @@ describe('Cloopen request signing', () => {
     const signature = signCloopenRequest(SID, TOKEN, INSTANT);
 
     // Assess
-    expect(signature).toEqual({ timestamp: EXPECTED_TS, sig: EXPECTED_SIG, authorization: EXPECTED_AUTHORIZATION });
+    expect(signature).toEqual({
+      timestamp: EXPECTED_TS,
+      sig: EXPECTED_SIG,
+      authorization: EXPECTED_AUTHORIZATION,
+    });
   });
 
   it('agrees with an MD5 and base64 computed independently from the literal inputs', () => {
     // Prepare
-    const md5 = createHash('md5').update(`${SID}0123456789abcdef0123456789abcdef${EXPECTED_TS}`).digest('hex');
+    const md5 = createHash('md5')
+      .update(`${SID}0123456789abcdef0123456789abcdef${EXPECTED_TS}`)
+      .digest('hex');
     const base64 = Buffer.from(`${SID}:${EXPECTED_TS}`).toString('base64');
 
     // Act

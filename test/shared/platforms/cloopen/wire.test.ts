@@ -18,7 +18,8 @@ import {
   type WireContext,
 } from '../../../../shared/platforms/cloopen/wire.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/cloopen/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/cloopen/${name}`, import.meta.url), 'utf8');
 const READ: WireContext = { operation: 'GetSubAccounts', mutates: false };
 const CREATE: WireContext = { operation: 'SubAccounts', mutates: true };
 
@@ -205,7 +206,8 @@ describe('Cloopen wire decoding of the documents samples', () => {
 
   it('keeps "000000" and "0.0" as strings in XML', () => {
     // Prepare
-    const xml = '<Response><statusCode>000000</statusCode><Account><balance>0.0</balance></Account></Response>';
+    const xml =
+      '<Response><statusCode>000000</statusCode><Account><balance>0.0</balance></Account></Response>';
 
     // Act
     const envelope = decodeCloopenEnvelope('xml', xml, READ);
@@ -213,6 +215,19 @@ describe('Cloopen wire decoding of the documents samples', () => {
     // Assess
     expect(envelope.statusCode).toBe('000000');
     expect(decodeAccountInfo(envelope, READ).balance).toBe('0.0');
+  });
+
+  it('keeps spaces around XML values, as the JSON sample shows the platform sends them', () => {
+    // Prepare
+    const xml =
+      '<Response>\n  <statusCode>000000</statusCode>\n  <SubAccount>\n    <subAccountSid>s</subAccountSid>\n    <voipPwd> xRkazyz3</voipPwd>\n    <friendlyName> 2983 </friendlyName>\n  </SubAccount>\n</Response>';
+
+    // Act
+    const record = decodeQueried(decodeCloopenEnvelope('xml', xml, READ), READ);
+
+    // Assess
+    expect(record?.voipPwd?.reveal()).toBe(' xRkazyz3');
+    expect(record?.friendlyName).toBe(' 2983 ');
   });
 
   it('reads a success query answer without SubAccount as no sub-account', () => {
@@ -248,7 +263,9 @@ describe('Cloopen wire failures', () => {
 
   it('answers protocol for XML with another root', () => {
     // Act
-    const error = captureError(() => decodeCloopenEnvelope('xml', '<Other><statusCode>0</statusCode></Other>', READ));
+    const error = captureError(() =>
+      decodeCloopenEnvelope('xml', '<Other><statusCode>0</statusCode></Other>', READ),
+    );
 
     // Assess
     expect(error.category).toBe('protocol');
@@ -290,7 +307,10 @@ describe('Cloopen wire encoding', () => {
 
   it('writes XML bodies as the documents do: declaration, then a SubAccount root', () => {
     // Act
-    const body = encodeCloopenBody('xml', { appId: 'ff8080813c37da53013c8054f5123456', friendlyName: 'hello@163.com' });
+    const body = encodeCloopenBody('xml', {
+      appId: 'ff8080813c37da53013c8054f5123456',
+      friendlyName: 'hello@163.com',
+    });
 
     // Assess
     expect(body).toBe(
