@@ -1,0 +1,27 @@
+export {
+  type CapacityKind,
+  createDynamoDbLedger,
+  type DynamoDbLedgerOptions,
+  TYPICAL_CREATE_WRITE_UNITS,
+} from './dynamodb-ledger.ts';
+export {
+  LedgerRequestNotFoundError,
+  LedgerTableMismatchError,
+  LedgerTableNotReadyError,
+  LedgerUsageError,
+} from './errors.ts';
+export {
+  ACCOUNT_SORT_KEY,
+  accountPartitionKey,
+  type CreateLedgerTableOptions,
+  createLedgerTable,
+  LEDGER_KEY_ATTRIBUTES,
+  LEDGER_STATE_INDEX,
+  LEDGER_TABLE_KEYS,
+  ledgerTableDefinition,
+  MESSAGE_SORT_KEY_PREFIX,
+  REQUEST_SORT_KEY_PREFIX,
+  stateIndexPartitionKey,
+  unattributedPartitionKey,
+} from './table.ts';
+export { isTransientAwsError } from './transient.ts';
