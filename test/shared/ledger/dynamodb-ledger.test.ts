@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -647,6 +649,37 @@ describe('DynamoDB ledger failures', () => {
     expect((read as DependencyUnavailableError).retryable).toBe(true);
     expect((read as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
     expect(write).toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it.each([
+    [400, 'ProvisionedThroughputExceededException'],
+    [400, 'ThrottlingException'],
+    [500, 'InternalServerError'],
+  ])('turns an HTTP %i %s answer into a DependencyUnavailableError', async (status, type) => {
+    // Prepare: a server that answers every call the way DynamoDB does when it refuses for load or fails.
+    const server = createHttpServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(
+          JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'slow down' }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = db.createClient({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
+    const ledger = createDynamoDbLedger({ client, tableName: 'any' });
+
+    // Act
+    const error = await rejection(ledger.saveAccount(pendingRecord(cloopenKey, { version: 2 })));
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+
+    // Assess
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(((error as Error).cause as Error).name).toBe(type);
   });
 
   it('passes client errors such as a missing table through unchanged: they are bugs', async () => {
