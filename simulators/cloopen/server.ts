@@ -160,10 +160,24 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function isFaultRule(value: unknown): value is FaultRule {
   if (typeof value !== 'object' || value === null) return false;
-  const fault = (value as { fault?: unknown }).fault;
+  const { fault, operation, times } = value as { fault?: unknown; operation?: unknown; times?: unknown };
+  if (operation !== undefined && typeof operation !== 'string') return false;
+  if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1))
+    return false;
   if (typeof fault !== 'object' || fault === null) return false;
-  const kind = (fault as { kind?: unknown }).kind;
-  return ['http-error', 'hang', 'drop-after-commit', 'rate-limit', 'vendor-error'].includes(String(kind));
+  const f = fault as { kind?: unknown; status?: unknown; code?: unknown; message?: unknown };
+  switch (f.kind) {
+    case 'hang':
+    case 'drop-after-commit':
+    case 'rate-limit':
+      return true;
+    case 'http-error':
+      return typeof f.status === 'number' && Number.isInteger(f.status) && f.status >= 100 && f.status <= 599;
+    case 'vendor-error':
+      return typeof f.code === 'string' && (f.message === undefined || typeof f.message === 'string');
+    default:
+      return false;
+  }
 }
 
 /**

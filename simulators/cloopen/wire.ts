@@ -30,14 +30,19 @@ export function answerContentType(format: SimFormat): string {
   return format === 'xml' ? 'application/xml;charset=utf-8' : 'application/json;charset=utf-8';
 }
 
-/** The media type of an `Accept` / `Content-Type` value and whether it names `charset=utf-8`. */
+/**
+ * The format an `Accept` / `Content-Type` value names (the first JSON or XML type of a list) and whether
+ * it carries `charset=utf-8`.
+ */
 export function mediaFormat(header: string | undefined): { format?: SimFormat; utf8: boolean } {
   if (header === undefined) return { utf8: false };
-  const [type = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  const utf8 = params.some((p) => p.replace(/\s+/g, '') === 'charset=utf-8');
-  if (type === 'application/json') return { format: 'json', utf8 };
-  if (type === 'application/xml') return { format: 'xml', utf8 };
-  return { utf8 };
+  for (const range of header.split(',')) {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const utf8 = params.some((p) => p.replace(/\s+/g, '') === 'charset=utf-8');
+    if (type === 'application/json') return { format: 'json', utf8 };
+    if (type === 'application/xml') return { format: 'xml', utf8 };
+  }
+  return { utf8: false };
 }
 
 /** Why a request body was refused. */

@@ -63,6 +63,13 @@ const MAX_PAGES = 10_000;
  * The Cloopen port plus the platform's own calls, for the CLI and for adoption with credentials.
  * Every method throws a {@link CloopenError} (vendor codes, unreadable answers) or a `PlatformError`
  * from the transport (timeout, network, 5xx).
+ *
+ * "Not found" by name: no public source gives the `statusCode` Cloopen answers when
+ * `QuerySubAccountByName` finds nothing (public code only shows `111150` "【账号】子账户名称重复" and the
+ * create-then-query-by-name pattern). So a success answer without `SubAccount`, and an error whose
+ * `statusMsg` says the sub-account does not exist (`子账户不存在` and variants), both mean "none"; every
+ * other code stays an error. `close` of an unknown or already-closed sid is a `not-found` error for the
+ * same reason: the two cannot be told apart.
  */
 export interface CloopenClient extends CloopenPlatform {
   /** `AccountInfo` as the platform reports it, every value a string. */
@@ -177,14 +184,17 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
    * Every sub-account of the configured app, each once. Whether `startNo` counts from 0 or 1 is not
    * clear from the docs ("默认从0开始"), so paging starts at 0, advances by the page size and drops
    * accounts already seen: on a 1-based platform pages then overlap by one instead of skipping one.
-   * It stops on an empty page, a page with nothing new, once `totalCount` accounts were seen, or on a
-   * short page when there is no `totalCount`. A platform that refuses or answers nothing at `startNo` 0
-   * while reporting accounts is asked again from 1.
+   * It stops on an empty page, once `totalCount` accounts were seen, on a short page when there is no
+   * `totalCount`, and on a page with nothing new — unless `totalCount` says more exist and the page before
+   * did bring something (with page size 1 on a 1-based platform, `startNo` 0 and 1 are the same page).
+   * A platform that refuses or answers nothing at `startNo` 0 while reporting accounts is asked again
+   * from 1.
    */
   async function* allRecords(pageSize: number): AsyncGenerator<CloopenSubAccountRecord> {
     const seen = new Set<string>();
     let startNo = 0;
     let retriedFromOne = false;
+    let previousAdded = true;
     for (let pages = 0; pages < MAX_PAGES; pages++) {
       let page: CloopenSubAccountPage;
       try {
@@ -212,9 +222,13 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
         added++;
         yield record;
       }
-      if (page.subAccounts.length === 0 || added === 0) return;
-      if (page.totalCount !== undefined ? seen.size >= page.totalCount : page.subAccounts.length < pageSize)
+      if (page.subAccounts.length === 0) return;
+      if (page.totalCount === undefined) {
+        if (added === 0 || page.subAccounts.length < pageSize) return;
+      } else if (seen.size >= page.totalCount || (added === 0 && !previousAdded)) {
         return;
+      }
+      previousAdded = added > 0;
       startNo += pageSize;
     }
   }

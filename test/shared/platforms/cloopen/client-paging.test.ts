@@ -37,6 +37,18 @@ describe('Cloopen client paging', () => {
       expect(listed.map((a) => a.naturalKey).sort()).toEqual(names);
     });
 
+    it('lists every account once with page size 1', async () => {
+      // Prepare
+      const { sim: server, names } = await seeded(base, 5);
+      const client = clientFor(server, 'xml');
+
+      // Act
+      const listed = await collect(client.list({ pageSize: 1 }));
+
+      // Assess
+      expect(listed.map((a) => a.naturalKey)).toEqual(names);
+    });
+
     it('finds the very last account by sid', async () => {
       // Prepare
       const { sim: server } = await seeded(base, 250);
