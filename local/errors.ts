@@ -39,3 +39,8 @@ export class NotWiredError extends LocalStackError {
 export class PollerConfigurationError extends LocalStackError {
   override readonly name = 'PollerConfigurationError';
 }
+
+/** The handler ran past its function timeout; like Lambda, the poller treats its batch as failed. */
+export class HandlerTimeoutError extends LocalStackError {
+  override readonly name = 'HandlerTimeoutError';
+}
