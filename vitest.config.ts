@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    env: { TZ: 'UTC' },
+    // EMF metrics go straight to stdout; tests assert on the ledger, not on metric lines.
+    env: { TZ: 'UTC', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

@@ -9,6 +9,11 @@ export type Fault =
   | { readonly kind: 'hang' }
   /** Perform the operation (state changes), then drop the connection without answering. */
   | { readonly kind: 'drop-after-commit' }
+  /**
+   * Perform the operation, then never answer: the caller is left waiting, as a process that dies right
+   * after the platform committed would be. Tests kill the caller at that point.
+   */
+  | { readonly kind: 'commit-then-hang' }
   /** Answer the way the platform answers when it sheds load. Nothing is committed. */
   | { readonly kind: 'rate-limit' }
   /** Answer with this vendor error code (and message), as the platform would. Nothing is committed. */

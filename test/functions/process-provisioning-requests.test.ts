@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProvisioningRequestInput } from '../../shared/domain/request.ts';
+import { drainQueue, eventually } from '../support/fauxqs.ts';
+import { startTestPipeline, TEST_MAX_RECEIVE_COUNT, type TestPipeline } from '../support/pipeline.ts';
+
+let pipeline: TestPipeline;
+let sequence = 0;
+
+beforeAll(async () => {
+  pipeline = await startTestPipeline();
+  pipeline.startPoller();
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+/** A fresh tenant and request id per test, so tests share one pipeline without seeing each other. */
+function ids(prefix: string) {
+  sequence += 1;
+  return { tenantId: `${prefix}_${sequence}`, requestId: `${prefix}-req-${sequence}` };
+}
+
+function mobileFor(n: number): string {
+  return `138${String(n).padStart(8, '0')}`;
+}
+
+function cloopenCreate(tenantId: string, requestId: string, name = `${tenantId}@example.com`): ProvisioningRequestInput {
+  return {
+    schemaVersion: 1,
+    requestId,
+    action: 'create',
+    platform: 'cloopen',
+    tenantId,
+    profile: { friendlyName: name },
+  };
+}
+
+function baijiayunCreate(tenantId: string, requestId: string, mobile: string): ProvisioningRequestInput {
+  return {
+    schemaVersion: 1,
+    requestId,
+    action: 'create',
+    platform: 'baijiayun',
+    tenantId,
+    expiresAt: '2027-01-31T00:00:00Z',
+    profile: {
+      mobile,
+      email: `${tenantId}@example.com`,
+      company: '示例公司 & Co',
+      products: { largeClass: { enabled: true, userLimit: 50, maxUserLimit: 60, maxSpeakers: 4 } },
+      creditMoney: 300,
+    },
+  };
+}
+
+const active = (r: { state: string }) => r.state === 'active';
+
+describe('the provisioning pipeline (fauxqs → handler → simulators → dynalite)', () => {
+  it('creates a Cloopen sub-account and records it with sealed credentials', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('cl');
+
+    // Act
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    const record = await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Assess
+    const onPlatform = pipeline.simulators.cloopen.state.accounts.filter(
+      (a) => a.friendlyName === `${tenantId}@example.com`,
+    );
+    expect(onPlatform).toHaveLength(1);
+    expect(record.subAccountId).toBe(onPlatform[0]?.subAccountSid);
+    const credentials = await pipeline.credentials(record);
+    expect(credentials.subToken?.reveal()).toBe(onPlatform[0]?.subToken);
+    expect(JSON.stringify(record)).not.toContain(onPlatform[0]?.subToken);
+    const history = await pipeline.history({ platform: 'cloopen', tenantId });
+    expect(history.map((h) => [h.requestId, h.status, h.result])).toEqual([[requestId, 'succeeded', 'created']]);
+  });
+
+  it('creates a Baijiayun sub-account with its product lines, expiry and generated password', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('bj');
+    const mobile = mobileFor(sequence);
+
+    // Act
+    await pipeline.send([baijiayunCreate(tenantId, requestId, mobile)]);
+    const record = await pipeline.until({ platform: 'baijiayun', tenantId }, active);
+
+    // Assess
+    const onPlatform = pipeline.simulators.baijiayun.state.byMobile(mobile);
+    expect(onPlatform?.large_class_status).toBe(1);
+    expect(onPlatform?.large_class_user_limit).toBe(50);
+    expect(onPlatform?.credit_money).toBe(300);
+    expect(onPlatform?.company).toBe('示例公司 & Co');
+    expect(onPlatform?.expire_time).toBe('2027-01-31 08:00:00');
+    expect(record.subAccountId).toBe(String(onPlatform?.partner_id));
+    expect(record.expiresAt).toBe('2027-01-31T00:00:00.000Z');
+    const credentials = await pipeline.credentials(record);
+    expect(credentials.password?.reveal()).toBe(onPlatform?.password);
+    expect(onPlatform?.password).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(credentials.partnerKey?.reveal()).toBe(onPlatform?.partner_key);
+    expect(JSON.stringify(record.profile)).not.toContain(onPlatform?.password ?? '?');
+  });
+
+  it('treats a duplicate delivery of the same requestId as a no-op with the same outcome', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('dup');
+    const body = JSON.stringify(cloopenCreate(tenantId, requestId));
+
+    // Act: the same message delivered twice (distinct deduplication ids defeat SQS's own dedup window).
+    await pipeline.sendRaw(body, { groupId: `cloopen:${tenantId}`, deduplicationId: `${requestId}-a` });
+    await pipeline.sendRaw(body, { groupId: `cloopen:${tenantId}`, deduplicationId: `${requestId}-b` });
+    await pipeline.until({ platform: 'cloopen', tenantId }, active);
+    await eventually(async () => {
+      const depth = await drainQueue(pipeline.mq.sqs, pipeline.queues.queueUrl);
+      const history = await pipeline.history({ platform: 'cloopen', tenantId });
+      return depth.length === 0 && history.length === 1 && history[0]?.events.length === 2 ? history : undefined;
+    });
+
+    // Assess
+    const named = pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === `${tenantId}@example.com`);
+    expect(named).toHaveLength(1);
+  });
+
+  it('does not create a second sub-account for a second create with a new requestId', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('again');
+    const mobile = mobileFor(sequence);
+    await pipeline.send([baijiayunCreate(tenantId, requestId, mobile)]);
+    await pipeline.until({ platform: 'baijiayun', tenantId }, active);
+
+    // Act
+    await pipeline.send([baijiayunCreate(tenantId, `${requestId}-second`, mobile)]);
+    const history = await eventually(async () => {
+      const h = await pipeline.history({ platform: 'baijiayun', tenantId });
+      return h.length === 2 && h.every((e) => e.status !== 'in-progress') ? h : undefined;
+    });
+
+    // Assess
+    expect(history.map((h) => h.result)).toEqual(['created', 'already-provisioned']);
+    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter((a) => a.mobile === mobile);
+    expect(withMobile).toHaveLength(1);
+  });
+
+  it('adopts the sub-account when the platform committed a create but the answer was lost', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('lost');
+    const mobile = mobileFor(sequence);
+    pipeline.simulators.baijiayun.inject({ fault: { kind: 'drop-after-commit' }, operation: 'addSubAccount' });
+
+    // Act
+    await pipeline.send([baijiayunCreate(tenantId, requestId, mobile)]);
+    const record = await pipeline.until({ platform: 'baijiayun', tenantId }, active);
+
+    // Assess
+    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter((a) => a.mobile === mobile);
+    expect(withMobile).toHaveLength(1);
+    expect(record.subAccountId).toBe(String(withMobile[0]?.partner_id));
+    const [entry] = await pipeline.history({ platform: 'baijiayun', tenantId });
+    expect(entry?.result).toBe('adopted');
+    expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'attempt-failed', 'redelivered', 'succeeded']);
+    const credentials = await pipeline.credentials(record);
+    expect(credentials.password?.reveal()).toBe(withMobile[0]?.password);
+  });
+
+  it('adopts a Cloopen sub-account whose create answer was lost, through QuerySubAccountByName', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('lostcl');
+    pipeline.simulators.cloopen.inject({ fault: { kind: 'drop-after-commit' }, operation: 'SubAccounts' });
+
+    // Act
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    const record = await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Assess
+    const named = pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === `${tenantId}@example.com`);
+    expect(named).toHaveLength(1);
+    expect(record.subAccountId).toBe(named[0]?.subAccountSid);
+    expect((await pipeline.credentials(record)).subToken?.reveal()).toBe(named[0]?.subToken);
+  });
+
+  it('retries a transient failure with backoff and then succeeds', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('flaky');
+    pipeline.simulators.cloopen.inject({ fault: { kind: 'http-error', status: 503 }, operation: 'SubAccounts' });
+
+    // Act
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Assess
+    const [entry] = await pipeline.history({ platform: 'cloopen', tenantId });
+    const failed = entry?.events.find((e) => e.kind === 'attempt-failed');
+    expect(failed?.error).toMatchObject({ reason: 'server', code: 'HTTP 503', retryable: true });
+    expect(entry?.status).toBe('succeeded');
+  });
+
+  it('records a permanent failure once, marks the account failed, and does not retry it', async () => {
+    // Prepare: an app id the platform does not know (111181 is permanent).
+    const { tenantId, requestId } = ids('perm');
+    const request = cloopenCreate(tenantId, requestId);
+    const withUnknownApp = { ...request, profile: { friendlyName: `${tenantId}@example.com`, appId: 'f'.repeat(32) } };
+
+    // Act
+    await pipeline.send([withUnknownApp as ProvisioningRequestInput]);
+    const record = await pipeline.until({ platform: 'cloopen', tenantId }, (r) => r.state === 'failed');
+
+    // Assess
+    expect(record.lastError).toMatchObject({ code: '111181', retryable: false });
+    const [entry] = await pipeline.history({ platform: 'cloopen', tenantId });
+    expect(entry?.status).toBe('failed');
+    expect(entry?.events.filter((e) => e.kind === 'received' || e.kind === 'redelivered')).toHaveLength(1);
+  });
+
+  it('acknowledges malformed messages with a recorded reason while their batch siblings succeed', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('mixed');
+    const good = cloopenCreate(tenantId, requestId);
+    const group = `cloopen:${tenantId}`;
+    const bad = [
+      'this is not json',
+      JSON.stringify({ ...good, requestId: `${requestId}-p`, platform: 'twilio' }),
+      JSON.stringify({ ...good, requestId: `${requestId}-a`, action: 'delete' }),
+      JSON.stringify({ ...good, requestId: `${requestId}-m`, profile: {} }),
+      JSON.stringify({ ...good, requestId: `${requestId}-t`, profile: { friendlyName: 42 } }),
+      JSON.stringify({ ...good, requestId: `${requestId}-o`, padding: 'x'.repeat(20_000) }),
+    ];
+
+    // Act: bad messages first in the same group, so a poisoned batch would block the good one.
+    for (const body of bad) await pipeline.sendRaw(body, { groupId: group });
+    await pipeline.sendRaw(JSON.stringify(good), { groupId: group });
+    await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Assess: the attributable rejections are in the account's history with reasons, none retried.
+    const history = await eventually(async () => {
+      const h = await pipeline.history({ platform: 'cloopen', tenantId });
+      return h.length >= 4 ? h : undefined;
+    });
+    const rejected = history.filter((h) => h.status === 'rejected');
+    expect(rejected.map((h) => h.issues?.join(' '))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/action/), expect.stringMatching(/profile\.friendlyName/)]),
+    );
+    expect(rejected.every((h) => h.error?.reason === 'invalid-request')).toBe(true);
+    const today = new Date().toISOString().slice(0, 10);
+    const unattributed = await pipeline.runtime.provisioning.ledger.listUnattributedRejections(today);
+    expect(unattributed.map((h) => h.issues?.join(' '))).toEqual(
+      expect.arrayContaining([
+        'body: not valid JSON',
+        expect.stringMatching(/over the 16384-byte limit/),
+        expect.stringMatching(/platform/),
+      ]),
+    );
+    const dlq = await drainQueue(pipeline.mq.sqs, pipeline.queues.dlqUrl);
+    expect(dlq).toHaveLength(0);
+  });
+
+  it('suspends, resumes and closes a Baijiayun sub-account in order', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('life');
+    const mobile = mobileFor(sequence);
+    const base = { schemaVersion: 1 as const, platform: 'baijiayun' as const, tenantId };
+
+    // Act: all in one go; FIFO order per tenant makes them apply in sequence.
+    await pipeline.send([
+      baijiayunCreate(tenantId, requestId, mobile),
+      { ...base, requestId: `${requestId}-s`, action: 'suspend' },
+      { ...base, requestId: `${requestId}-r`, action: 'resume' },
+      { ...base, requestId: `${requestId}-u`, action: 'update', profile: { contacts: '韩梅梅', creditMoney: 900 } },
+      { ...base, requestId: `${requestId}-c`, action: 'close' },
+    ]);
+    const record = await pipeline.until({ platform: 'baijiayun', tenantId }, (r) => r.state === 'closed');
+
+    // Assess
+    const onPlatform = pipeline.simulators.baijiayun.state.byMobile(mobile);
+    expect(onPlatform?.enabled).toBe(false);
+    expect(onPlatform?.contacts).toBe('韩梅梅');
+    expect(onPlatform?.credit_money).toBe(900);
+    expect(record.profile).toMatchObject({ contacts: '韩梅梅', creditMoney: 900 });
+    const history = await pipeline.history({ platform: 'baijiayun', tenantId });
+    expect(history.map((h) => h.result)).toEqual(['created', 'suspended', 'active', 'updated', 'closed']);
+  });
+
+  it('rejects suspend on Cloopen as unsupported, never as a silent no-op, and closes for real', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('clsus');
+    const base = { schemaVersion: 1 as const, platform: 'cloopen' as const, tenantId };
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    const created = await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Act
+    await pipeline.send([
+      { ...base, requestId: `${requestId}-s`, action: 'suspend' },
+      { ...base, requestId: `${requestId}-c`, action: 'close' },
+    ]);
+    await pipeline.until({ platform: 'cloopen', tenantId }, (r) => r.state === 'closed');
+
+    // Assess
+    const history = await pipeline.history({ platform: 'cloopen', tenantId });
+    const suspend = history.find((h) => h.requestId === `${requestId}-s`);
+    expect(suspend).toMatchObject({ status: 'rejected', error: { reason: 'unsupported' } });
+    const onPlatform = pipeline.simulators.cloopen.state.accounts.find((a) => a.subAccountSid === created.subAccountId);
+    expect(onPlatform?.status).toBe('closed');
+  });
+
+  it('moves a message that keeps failing to the DLQ and says so in the history', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('dlq');
+    pipeline.simulators.baijiayun.inject({
+      fault: { kind: 'http-error', status: 502 },
+      operation: 'addSubAccount',
+      times: TEST_MAX_RECEIVE_COUNT,
+    });
+
+    // Act
+    await pipeline.send([baijiayunCreate(tenantId, requestId, mobileFor(sequence))]);
+    const dead = await eventually(async () => {
+      const messages = await drainQueue(pipeline.mq.sqs, pipeline.queues.dlqUrl);
+      return messages.length > 0 ? messages : undefined;
+    });
+
+    // Assess
+    expect(JSON.parse(dead[0]?.Body ?? '{}').requestId).toBe(requestId);
+    const [entry] = await pipeline.history({ platform: 'baijiayun', tenantId });
+    expect(entry?.status).toBe('in-progress');
+    expect(entry?.events.at(-1)?.detail).toMatch(/moves to the dead-letter queue/);
+    expect((await pipeline.account({ platform: 'baijiayun', tenantId }))?.state).toBe('pending');
+  });
+});
