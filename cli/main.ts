@@ -1,9 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { type Environment, loadCliConfig } from '../shared/config.ts';
-import { type Output, describeError, errorDocument, printJson } from './output.ts';
+import { platformEnvironment } from './local-stack-file.ts';
+import { describeError, errorDocument, type Output, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
 import { registerPlatformCommands } from './platform-commands.ts';
-import { platformEnvironment } from './local-stack-file.ts';
 
 /**
  * Runs the `provisioner` CLI with the given arguments (without `node` and the script) and returns the exit
@@ -23,7 +23,11 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
   };
   registerPlatformCommands(program, async () => platformEnvironment(env, config()), output);
   // The AWS SDK and the ledger load only for the commands that use them.
-  registerPipelineCommands(program, async () => (await import('./target.ts')).resolveTarget(config()), output);
+  registerPipelineCommands(
+    program,
+    async () => (await import('./target.ts')).resolveTarget(config()),
+    output,
+  );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -21,7 +21,11 @@ export function printJson(output: Output, value: unknown): void {
 }
 
 /** A fixed-width table of the given columns. */
-export function printTable(output: Output, rows: readonly Record<string, unknown>[], columns: readonly string[]): void {
+export function printTable(
+  output: Output,
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+): void {
   const cell = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: readonly string[]) =>

@@ -33,7 +33,9 @@ export function parseRequestLines(
     if (!result.success) {
       bad.push({
         line,
-        problems: result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`),
+        problems: result.error.issues.map(
+          (i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`,
+        ),
       });
       return;
     }
@@ -95,10 +97,16 @@ function stateOption(value: string): AccountState {
 }
 
 /** `provisioner send | status | list`: drive the pipeline and read its ledger. */
-export function registerPipelineCommands(program: Command, target: () => Promise<Target>, output: Output): void {
+export function registerPipelineCommands(
+  program: Command,
+  target: () => Promise<Target>,
+  output: Output,
+): void {
   program
     .command('send')
-    .description('Validate a JSON Lines file of provisioning requests, then queue them all (none if any is bad)')
+    .description(
+      'Validate a JSON Lines file of provisioning requests, then queue them all (none if any is bad)',
+    )
     .argument('<file>', 'a .jsonl file, or - for standard input')
     .option('--json', 'print the summary as one JSON document')
     .action(async (file: string, options: { json?: boolean }) => {
@@ -139,14 +147,18 @@ export function registerPipelineCommands(program: Command, target: () => Promise
       if (options.json) {
         return printJson(output, { account: account ? visibleAccount(account) : null, history });
       }
-      if (!account && history.length === 0) throw new Error(`No record of ${options.platform}/${options.tenant}`);
+      if (!account && history.length === 0)
+        throw new Error(`No record of ${options.platform}/${options.tenant}`);
       if (account) {
         const shown = visibleAccount(account);
         printTable(
           output,
           Object.entries(shown)
             .filter(([, v]) => v !== undefined)
-            .map(([field, value]) => ({ field, value: typeof value === 'object' ? JSON.stringify(value) : value })),
+            .map(([field, value]) => ({
+              field,
+              value: typeof value === 'object' ? JSON.stringify(value) : value,
+            })),
           ['field', 'value'],
         );
       } else {
@@ -155,8 +167,13 @@ export function registerPipelineCommands(program: Command, target: () => Promise
       output.out('');
       output.out('History:');
       for (const h of history) {
-        output.out(`- ${h.receivedAt} ${h.requestId ?? h.messageId} ${h.action ?? '?'}: ${h.status}${h.result ? ` (${h.result})` : ''}`);
-        if (h.error) output.out(`    error: ${h.error.reason}${h.error.code ? ` ${h.error.code}` : ''}: ${h.error.message}`);
+        output.out(
+          `- ${h.receivedAt} ${h.requestId ?? h.messageId} ${h.action ?? '?'}: ${h.status}${h.result ? ` (${h.result})` : ''}`,
+        );
+        if (h.error)
+          output.out(
+            `    error: ${h.error.reason}${h.error.code ? ` ${h.error.code}` : ''}: ${h.error.message}`,
+          );
         for (const e of h.events) output.out(`    ${e.at} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`);
       }
     });
@@ -170,7 +187,8 @@ export function registerPipelineCommands(program: Command, target: () => Promise
     .action(async (options: { platform?: PlatformName; state?: AccountState; json?: boolean }) => {
       const t = await target();
       const accounts: AccountRecord[] = [];
-      for await (const a of t.ledger.listAccounts({ platform: options.platform, state: options.state })) accounts.push(a);
+      for await (const a of t.ledger.listAccounts({ platform: options.platform, state: options.state }))
+        accounts.push(a);
       if (options.json) return printJson(output, accounts.map(visibleAccount));
       printTable(output, accounts.map(accountRow), [
         'platform',

@@ -18,7 +18,10 @@ function summary(account: SubAccount): Record<string, unknown> {
   };
 }
 
-async function collect(accounts: AsyncIterable<SubAccount>, limit: number | undefined): Promise<SubAccount[]> {
+async function collect(
+  accounts: AsyncIterable<SubAccount>,
+  limit: number | undefined,
+): Promise<SubAccount[]> {
   const out: SubAccount[] = [];
   for await (const account of accounts) {
     if (limit !== undefined && out.length >= limit) break;
@@ -34,7 +37,11 @@ function positiveInt(value: string): number {
 }
 
 /** `provisioner platform …`: read-only checks an operator runs to test vendor credentials. */
-export function registerPlatformCommands(program: Command, environment: PlatformEnvironment, output: Output): void {
+export function registerPlatformCommands(
+  program: Command,
+  environment: PlatformEnvironment,
+  output: Output,
+): void {
   const platform = program.command('platform').description('Read-only checks against a vendor platform');
 
   const cloopen = platform.command('cloopen').description('Cloopen (云通讯)');
@@ -89,16 +96,19 @@ export function registerPlatformCommands(program: Command, environment: Platform
     .argument('<subPartnerId>', 'the sub-account partner_id')
     .option('--json', 'print one JSON document')
     .action(async (subPartnerId: string, options: { json?: boolean }) => {
-      if (!/^\d{1,20}$/.test(subPartnerId)) throw new Error(`subPartnerId must be numeric, not "${subPartnerId}"`);
+      if (!/^\d{1,20}$/.test(subPartnerId))
+        throw new Error(`subPartnerId must be numeric, not "${subPartnerId}"`);
       const client = createBaijiayunClient(loadBaijiayunConfig(await environment()));
       const account = await client.get(subPartnerId);
       if (!account) throw new Error(`baijiayun has no sub-account ${subPartnerId}`);
       if (options.json) return printJson(output, account);
       printTable(
         output,
-        Object.entries({ ...summary(account), ...account.details, credentials: Object.keys(account.credentials).join(', ') }).map(
-          ([field, value]) => ({ field, value }),
-        ),
+        Object.entries({
+          ...summary(account),
+          ...account.details,
+          credentials: Object.keys(account.credentials).join(', '),
+        }).map(([field, value]) => ({ field, value })),
         ['field', 'value'],
       );
     });

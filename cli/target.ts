@@ -51,14 +51,20 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
   if (config.stackName) return deployedTarget(config.stackName, config.region);
   const local = readLocalStack(config);
   if (!local) {
-    throw new Error('No local stack is running: start one with `npm start` (or name a deployed one with --stack NAME)');
+    throw new Error(
+      'No local stack is running: start one with `npm start` (or name a deployed one with --stack NAME)',
+    );
   }
   return {
     description: `local stack (pid ${local.pid})`,
     sqs: new SQSClient({ region: local.region, endpoint: local.sqsEndpoint, credentials: LOCAL_CREDENTIALS }),
     queueUrl: local.queueUrl,
     ledger: ledgerFor(
-      new DynamoDBClient({ region: local.region, endpoint: local.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS }),
+      new DynamoDBClient({
+        region: local.region,
+        endpoint: local.dynamodbEndpoint,
+        credentials: LOCAL_CREDENTIALS,
+      }),
       local.tableName,
     ),
   };

@@ -51,7 +51,8 @@ function logOutcome(logger: Logger, metrics: Metrics, outcome: MessageOutcome): 
  * of its own group, preserving per-tenant order while other tenants proceed), one use case per record.
  */
 export function makeHandler(dependencies: HandlerDependencies | (() => Promise<HandlerDependencies>)) {
-  const logger = (typeof dependencies === 'object' && dependencies.logger) || new Logger({ serviceName: SERVICE });
+  const logger =
+    (typeof dependencies === 'object' && dependencies.logger) || new Logger({ serviceName: SERVICE });
   const metrics =
     (typeof dependencies === 'object' && dependencies.metrics) ||
     new Metrics({ namespace: 'Provisioner', serviceName: SERVICE });
@@ -63,7 +64,11 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
 
   const processor = new SqsFifoPartialProcessorAsync();
 
-  async function hideForBackoff(d: HandlerDependencies, record: SQSRecord, receiveCount: number): Promise<void> {
+  async function hideForBackoff(
+    d: HandlerDependencies,
+    record: SQSRecord,
+    receiveCount: number,
+  ): Promise<void> {
     if (!d.sqs || !d.queueUrl) return;
     const seconds = backoffSeconds(receiveCount, d.retryBaseSeconds ?? 10, d.retryMaxSeconds ?? 900);
     try {

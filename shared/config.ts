@@ -146,7 +146,10 @@ export interface RuntimeConfig {
 
 const runtimeSchema = z
   .object({
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1').default('us-east-1'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
+      .default('us-east-1'),
     tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
     dynamodbEndpoint: httpUrl.optional(),
     sqsEndpoint: httpUrl.optional(),
@@ -212,15 +215,22 @@ const cliSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
     .optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1').default('us-east-1'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
+    .default('us-east-1'),
   stateFile: z.string().min(1).optional(),
 });
 
 /** Reads `PROVISIONER_STACK`, `AWS_REGION` (or `AWS_DEFAULT_REGION`) and `PROVISIONER_STATE_FILE`. */
 export function loadCliConfig(env: Environment = process.env): CliConfig {
-  return parse(cliSchema, { ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION }, {
-    stackName: 'PROVISIONER_STACK',
-    region: 'AWS_REGION',
-    stateFile: 'PROVISIONER_STATE_FILE',
-  });
+  return parse(
+    cliSchema,
+    { ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION },
+    {
+      stackName: 'PROVISIONER_STACK',
+      region: 'AWS_REGION',
+      stateFile: 'PROVISIONER_STATE_FILE',
+    },
+  );
 }

@@ -1,8 +1,8 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   ConfigurationError,
   type Environment,
@@ -86,18 +86,23 @@ export function buildPlatforms(env: Environment): Platforms {
 
 function buildCipher(runtime: RuntimeConfig): CredentialCipher {
   const key = runtime.credentialsKey;
-  if (key.kind === 'kms') return createKmsCipher({ client: new KMSClient({ region: runtime.region }), keyId: key.keyId });
+  if (key.kind === 'kms')
+    return createKmsCipher({ client: new KMSClient({ region: runtime.region }), keyId: key.keyId });
   return createLocalCipher({ keyId: key.keyId, key: Buffer.from(key.key.reveal(), 'base64') });
 }
 
 /** Reads the vendor settings from Secrets Manager when a secret is configured, over the environment. */
 async function vendorEnvironment(env: Environment, runtime: RuntimeConfig): Promise<Environment> {
   if (runtime.vendorSecretArn === undefined) return env;
-  const values = await getSecret<Record<string, string>>(runtime.vendorSecretArn, { transform: 'json', maxAge: 300 });
+  const values = await getSecret<Record<string, string>>(runtime.vendorSecretArn, {
+    transform: 'json',
+    maxAge: 300,
+  });
   if (!values || typeof values !== 'object') {
-    throw new ConfigurationError('VENDOR_SECRET_ARN must name a JSON secret of CLOOPEN_* / BAIJIAYUN_* values', [
-      'VENDOR_SECRET_ARN',
-    ]);
+    throw new ConfigurationError(
+      'VENDOR_SECRET_ARN must name a JSON secret of CLOOPEN_* / BAIJIAYUN_* values',
+      ['VENDOR_SECRET_ARN'],
+    );
   }
   return { ...env, ...values };
 }

@@ -38,7 +38,9 @@ export class FaultQueue {
 
   /** The fault for this call, if any, using one of its hits up. */
   take(operation: string): Fault | undefined {
-    const index = this.#rules.findIndex((r) => r.rule.operation === undefined || r.rule.operation === operation);
+    const index = this.#rules.findIndex(
+      (r) => r.rule.operation === undefined || r.rule.operation === operation,
+    );
     const entry = this.#rules[index];
     if (!entry) return undefined;
     entry.left -= 1;

@@ -22,7 +22,7 @@ import type {
 } from '../ports/platform.ts';
 import { Secret } from '../secret.ts';
 import { classifyFailure, ProvisioningError, RequestNotApplicableError } from './errors.ts';
-import { parseProvisioningRequest, type ProvisioningRequest } from './request.ts';
+import { type ProvisioningRequest, parseProvisioningRequest } from './request.ts';
 
 /** One delivery of one message, as the queue hands it over. */
 export interface IncomingMessage {
@@ -35,9 +35,24 @@ export interface IncomingMessage {
 /** What the handler acknowledges. Retryable failures are thrown as {@link RetryLaterError} instead. */
 export type MessageOutcome =
   | { readonly kind: 'applied'; readonly requestId: string; readonly result: string }
-  | { readonly kind: 'duplicate'; readonly requestId: string; readonly status: RequestStatus; readonly result?: string | undefined }
-  | { readonly kind: 'rejected'; readonly requestId?: string | undefined; readonly reason: string; readonly message: string }
-  | { readonly kind: 'failed'; readonly requestId: string; readonly reason: string; readonly message: string };
+  | {
+      readonly kind: 'duplicate';
+      readonly requestId: string;
+      readonly status: RequestStatus;
+      readonly result?: string | undefined;
+    }
+  | {
+      readonly kind: 'rejected';
+      readonly requestId?: string | undefined;
+      readonly reason: string;
+      readonly message: string;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly requestId: string;
+      readonly reason: string;
+      readonly message: string;
+    };
 
 /** A failure worth another delivery; the message must not be acknowledged. */
 export class RetryLaterError extends ProvisioningError {
@@ -144,7 +159,12 @@ export async function processMessage(
       finishedAt: at,
       events: [{ at, kind: 'rejected', detail: text }],
     });
-    return { kind: 'rejected', requestId: parsed.partial.requestId, reason: 'invalid-request', message: text };
+    return {
+      kind: 'rejected',
+      requestId: parsed.partial.requestId,
+      reason: 'invalid-request',
+      message: text,
+    };
   }
 
   const request = parsed.request;
@@ -254,7 +274,10 @@ async function apply(
   }
 }
 
-function provisioned(account: AccountRecord | undefined, request: ProvisioningRequest): AccountRecord & { subAccountId: string } {
+function provisioned(
+  account: AccountRecord | undefined,
+  request: ProvisioningRequest,
+): AccountRecord & { subAccountId: string } {
   if (!account?.subAccountId) {
     throw new RequestNotApplicableError(
       `Cannot ${request.action} ${request.platform}/${request.tenantId}: no sub-account has been provisioned for it${
@@ -273,13 +296,18 @@ function naturalKeyOf(request: CreateRequest): string {
 }
 
 /** The profile as stored in the ledger: everything but the password. */
-function storedProfile(profile: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
+function storedProfile(
+  profile: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
   if (!profile) return undefined;
   const { password: _omitted, ...rest } = profile;
   return rest;
 }
 
-function platformOf(request: ProvisioningRequest, deps: ProvisioningDependencies): Platform<unknown, unknown> {
+function platformOf(
+  request: ProvisioningRequest,
+  deps: ProvisioningDependencies,
+): Platform<unknown, unknown> {
   return deps.platforms[request.platform] as Platform<unknown, unknown>;
 }
 
@@ -296,7 +324,10 @@ async function create(
 ): Promise<Applied> {
   if (account && (account.state === 'active' || account.state === 'suspended')) {
     // A second create for a provisioned tenant must not make a second sub-account.
-    return { result: 'already-provisioned', detail: `sub-account ${account.subAccountId} is ${account.state}` };
+    return {
+      result: 'already-provisioned',
+      detail: `sub-account ${account.subAccountId} is ${account.state}`,
+    };
   }
   if (account?.state === 'closed') {
     throw new RequestNotApplicableError(
@@ -350,7 +381,10 @@ async function create(
   if (!subAccount) throw new Error('unreachable: no sub-account after create or adoption');
   if (!credentials) credentials = (await readCredentials(platform, subAccount)).credentials;
 
-  const sealed = await deps.cipher.seal(credentials, { platform: request.platform, tenantId: request.tenantId });
+  const sealed = await deps.cipher.seal(credentials, {
+    platform: request.platform,
+    tenantId: request.tenantId,
+  });
   await deps.ledger.saveAccount({
     ...intent,
     state: 'active',
@@ -371,16 +405,20 @@ async function readCredentials(
 ): Promise<SubAccountWithCredentials> {
   const full = await platform.get(subAccount.id);
   if (!full) {
-    throw new ProvisioningError(`${platform.name} sub-account ${subAccount.id} was found but cannot be read yet`, {
-      reason: 'adoption-pending',
-      retryable: true,
-    });
+    throw new ProvisioningError(
+      `${platform.name} sub-account ${subAccount.id} was found but cannot be read yet`,
+      {
+        reason: 'adoption-pending',
+        retryable: true,
+      },
+    );
   }
   return full;
 }
 
 function createInput(request: CreateRequest, deps: ProvisioningDependencies, now: () => Date): unknown {
-  if (request.platform === 'cloopen') return { friendlyName: request.profile.friendlyName, appId: request.profile.appId };
+  if (request.platform === 'cloopen')
+    return { friendlyName: request.profile.friendlyName, appId: request.profile.appId };
   const p = request.profile;
   const input: BaijiayunCreateInput = {
     mobile: p.mobile,

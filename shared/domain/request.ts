@@ -13,13 +13,18 @@ export const MAX_REQUEST_BYTES = 16 * 1024;
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const key = (what: string) =>
   z.string().regex(KEY_PATTERN, `${what} must be 1-128 characters of A-Z a-z 0-9 . _ : -`);
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, e.g. 2027-01-31T00:00:00Z' });
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with a zone, e.g. 2027-01-31T00:00:00Z',
+});
 const count = z.number().int().min(0).max(1_000_000_000);
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 const common = {
   schemaVersion: z.literal(1, { error: 'schemaVersion must be 1' }),
-  requestId: key('requestId').describe("The caller's id of this intent; redelivery of the same id has no further effect."),
+  requestId: key('requestId').describe(
+    "The caller's id of this intent; redelivery of the same id has no further effect.",
+  ),
   tenantId: key('tenantId').describe("The caller's customer id; (platform, tenantId) names one sub-account."),
 };
 
@@ -28,7 +33,9 @@ const expiresAt = instant.describe('When the expiry sweep suspends or closes the
 /** Cloopen create profile. */
 export const cloopenCreateProfile = z
   .object({
-    friendlyName: text(64).describe('Unique sub-account name on the master account; the vendor recommends an email address.'),
+    friendlyName: text(64).describe(
+      'Unique sub-account name on the master account; the vendor recommends an email address.',
+    ),
     appId: z
       .string()
       .regex(/^[A-Za-z0-9]{32}$/, 'appId must be 32 letters and digits')
@@ -41,7 +48,9 @@ const liveLine = z
   .object({
     enabled: z.boolean(),
     userLimit: count.optional().describe('Concurrent users (concurrency billing only).'),
-    maxUserLimit: count.optional().describe('Concurrent users allowed beyond userLimit (concurrency billing only).'),
+    maxUserLimit: count
+      .optional()
+      .describe('Concurrent users allowed beyond userLimit (concurrency billing only).'),
     maxSpeakers: count.optional().describe('People on the mic at once.'),
   })
   .strict();
@@ -49,7 +58,11 @@ const liveLine = z
 const products = z
   .object({
     largeClass: liveLine.optional().describe('大班课 large-class live line.'),
-    smallClass: z.object({ enabled: z.boolean() }).strict().optional().describe('小班课 small-class live line.'),
+    smallClass: z
+      .object({ enabled: z.boolean() })
+      .strict()
+      .optional()
+      .describe('小班课 small-class live line.'),
     business: liveLine.optional().describe('企业直播 enterprise live line.'),
     video: z
       .object({
@@ -61,7 +74,9 @@ const products = z
       })
       .strict()
       .optional()
-      .describe('点播 video-on-demand line and its quotas (ignored by the platform in pay-as-you-go billing).'),
+      .describe(
+        '点播 video-on-demand line and its quotas (ignored by the platform in pay-as-you-go billing).',
+      ),
   })
   .strict();
 
@@ -109,7 +124,9 @@ const cloopenRequest = z.discriminatedUnion('action', [
       profile: z.object({}).strict().optional(),
     })
     .strict(),
-  z.object({ ...common, platform: z.literal('cloopen'), action: z.enum(['suspend', 'resume', 'close']) }).strict(),
+  z
+    .object({ ...common, platform: z.literal('cloopen'), action: z.enum(['suspend', 'resume', 'close']) })
+    .strict(),
 ]);
 
 const baijiayunRequest = z.discriminatedUnion('action', [
@@ -131,13 +148,17 @@ const baijiayunRequest = z.discriminatedUnion('action', [
       profile: baijiayunUpdateProfile.optional(),
     })
     .strict(),
-  z.object({ ...common, platform: z.literal('baijiayun'), action: z.enum(['suspend', 'resume', 'close']) }).strict(),
+  z
+    .object({ ...common, platform: z.literal('baijiayun'), action: z.enum(['suspend', 'resume', 'close']) })
+    .strict(),
 ]);
 
 /** The whole contract: one JSON object per message. */
 export const provisioningRequestSchema = z
   .discriminatedUnion('platform', [cloopenRequest, baijiayunRequest])
-  .describe('One provisioning request: create, suspend, resume, update or close the sub-account of one tenant on one platform.');
+  .describe(
+    'One provisioning request: create, suspend, resume, update or close the sub-account of one tenant on one platform.',
+  );
 
 /** A valid provisioning request. */
 export type ProvisioningRequest = z.infer<typeof provisioningRequestSchema>;
@@ -169,13 +190,18 @@ export type ParsedRequest =
       /** One line per problem, `path: message`. */
       readonly issues: readonly string[];
       /** What could be read of the identity fields, so the rejection can be filed under the right account. */
-      readonly partial: { readonly requestId?: string; readonly platform?: string; readonly tenantId?: string };
+      readonly partial: {
+        readonly requestId?: string;
+        readonly platform?: string;
+        readonly tenantId?: string;
+      };
     };
 
 function identity(value: unknown): { requestId?: string; platform?: string; tenantId?: string } {
   if (typeof value !== 'object' || value === null) return {};
   const v = value as Record<string, unknown>;
-  const pick = (k: string) => (typeof v[k] === 'string' && KEY_PATTERN.test(v[k] as string) ? (v[k] as string) : undefined);
+  const pick = (k: string) =>
+    typeof v[k] === 'string' && KEY_PATTERN.test(v[k] as string) ? (v[k] as string) : undefined;
   const out: { requestId?: string; platform?: string; tenantId?: string } = {};
   const requestId = pick('requestId');
   const platform = v.platform === 'cloopen' || v.platform === 'baijiayun' ? v.platform : undefined;
@@ -193,7 +219,11 @@ function identity(value: unknown): { requestId?: string; platform?: string; tena
 export function parseProvisioningRequest(body: string): ParsedRequest {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_REQUEST_BYTES) {
-    return { ok: false, issues: [`body: ${bytes} bytes is over the ${MAX_REQUEST_BYTES}-byte limit`], partial: {} };
+    return {
+      ok: false,
+      issues: [`body: ${bytes} bytes is over the ${MAX_REQUEST_BYTES}-byte limit`],
+      partial: {},
+    };
   }
   let json: unknown;
   try {
@@ -206,7 +236,9 @@ export function parseProvisioningRequest(body: string): ParsedRequest {
   if (result.success) return { ok: true, request: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`),
+    issues: result.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`,
+    ),
     partial: identity(json),
   };
 }

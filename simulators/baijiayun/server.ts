@@ -171,7 +171,9 @@ function isFault(value: unknown): value is Fault {
   const kind = (value as { kind?: unknown }).kind;
   if (kind === 'http-error') return typeof (value as { status?: unknown }).status === 'number';
   if (kind === 'vendor-error') return typeof (value as { code?: unknown }).code === 'string';
-  return kind === 'hang' || kind === 'drop-after-commit' || kind === 'commit-then-hang' || kind === 'rate-limit';
+  return (
+    kind === 'hang' || kind === 'drop-after-commit' || kind === 'commit-then-hang' || kind === 'rate-limit'
+  );
 }
 
 /**

@@ -47,7 +47,9 @@ describe('a handler killed after the platform created the sub-account', () => {
         profile: { mobile, email: 'crash@example.com' },
       },
     ]);
-    await eventually(async () => pipeline.simulators.baijiayun.state.byMobile(mobile), { what: 'the commit' });
+    await eventually(async () => pipeline.simulators.baijiayun.state.byMobile(mobile), {
+      what: 'the commit',
+    });
     worker.kill('SIGKILL');
     await once(worker, 'exit');
 
@@ -61,7 +63,9 @@ describe('a handler killed after the platform created the sub-account', () => {
     const record = await pipeline.until({ platform: 'baijiayun', tenantId }, (r) => r.state === 'active');
 
     // Assess 2: one sub-account, adopted, with the credentials the platform holds.
-    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter((a) => a.mobile === mobile);
+    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter(
+      (a) => a.mobile === mobile,
+    );
     expect(withMobile).toHaveLength(1);
     // The retry looked before it leapt: no second addSubAccount was even attempted.
     const creates = pipeline.simulators.baijiayun.calls.filter((c) => c.operation === 'addSubAccount');

@@ -25,7 +25,11 @@ function mobileFor(n: number): string {
   return `138${String(n).padStart(8, '0')}`;
 }
 
-function cloopenCreate(tenantId: string, requestId: string, name = `${tenantId}@example.com`): ProvisioningRequestInput {
+function cloopenCreate(
+  tenantId: string,
+  requestId: string,
+  name = `${tenantId}@example.com`,
+): ProvisioningRequestInput {
   return {
     schemaVersion: 1,
     requestId,
@@ -75,7 +79,9 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(credentials.subToken?.reveal()).toBe(onPlatform[0]?.subToken);
     expect(JSON.stringify(record)).not.toContain(onPlatform[0]?.subToken);
     const history = await pipeline.history({ platform: 'cloopen', tenantId });
-    expect(history.map((h) => [h.requestId, h.status, h.result])).toEqual([[requestId, 'succeeded', 'created']]);
+    expect(history.map((h) => [h.requestId, h.status, h.result])).toEqual([
+      [requestId, 'succeeded', 'created'],
+    ]);
   });
 
   it('creates a Baijiayun sub-account with its product lines, expiry and generated password', async () => {
@@ -115,11 +121,15 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     await eventually(async () => {
       const depth = await drainQueue(pipeline.mq.sqs, pipeline.queues.queueUrl);
       const history = await pipeline.history({ platform: 'cloopen', tenantId });
-      return depth.length === 0 && history.length === 1 && history[0]?.events.length === 2 ? history : undefined;
+      return depth.length === 0 && history.length === 1 && history[0]?.events.length === 2
+        ? history
+        : undefined;
     });
 
     // Assess
-    const named = pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === `${tenantId}@example.com`);
+    const named = pipeline.simulators.cloopen.state.accounts.filter(
+      (a) => a.friendlyName === `${tenantId}@example.com`,
+    );
     expect(named).toHaveLength(1);
   });
 
@@ -139,7 +149,9 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
 
     // Assess
     expect(history.map((h) => h.result)).toEqual(['created', 'already-provisioned']);
-    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter((a) => a.mobile === mobile);
+    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter(
+      (a) => a.mobile === mobile,
+    );
     expect(withMobile).toHaveLength(1);
   });
 
@@ -147,19 +159,29 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     // Prepare
     const { tenantId, requestId } = ids('lost');
     const mobile = mobileFor(sequence);
-    pipeline.simulators.baijiayun.inject({ fault: { kind: 'drop-after-commit' }, operation: 'addSubAccount' });
+    pipeline.simulators.baijiayun.inject({
+      fault: { kind: 'drop-after-commit' },
+      operation: 'addSubAccount',
+    });
 
     // Act
     await pipeline.send([baijiayunCreate(tenantId, requestId, mobile)]);
     const record = await pipeline.until({ platform: 'baijiayun', tenantId }, active);
 
     // Assess
-    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter((a) => a.mobile === mobile);
+    const withMobile = [...pipeline.simulators.baijiayun.state.accounts.values()].filter(
+      (a) => a.mobile === mobile,
+    );
     expect(withMobile).toHaveLength(1);
     expect(record.subAccountId).toBe(String(withMobile[0]?.partner_id));
     const [entry] = await pipeline.history({ platform: 'baijiayun', tenantId });
     expect(entry?.result).toBe('adopted');
-    expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'attempt-failed', 'redelivered', 'succeeded']);
+    expect(entry?.events.map((e) => e.kind)).toEqual([
+      'received',
+      'attempt-failed',
+      'redelivered',
+      'succeeded',
+    ]);
     const credentials = await pipeline.credentials(record);
     expect(credentials.password?.reveal()).toBe(withMobile[0]?.password);
   });
@@ -174,7 +196,9 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     const record = await pipeline.until({ platform: 'cloopen', tenantId }, active);
 
     // Assess
-    const named = pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === `${tenantId}@example.com`);
+    const named = pipeline.simulators.cloopen.state.accounts.filter(
+      (a) => a.friendlyName === `${tenantId}@example.com`,
+    );
     expect(named).toHaveLength(1);
     expect(record.subAccountId).toBe(named[0]?.subAccountSid);
     expect((await pipeline.credentials(record)).subToken?.reveal()).toBe(named[0]?.subToken);
@@ -183,7 +207,10 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
   it('retries a transient failure with backoff and then succeeds', async () => {
     // Prepare
     const { tenantId, requestId } = ids('flaky');
-    pipeline.simulators.cloopen.inject({ fault: { kind: 'http-error', status: 503 }, operation: 'SubAccounts' });
+    pipeline.simulators.cloopen.inject({
+      fault: { kind: 'http-error', status: 503 },
+      operation: 'SubAccounts',
+    });
 
     // Act
     await pipeline.send([cloopenCreate(tenantId, requestId)]);
@@ -200,7 +227,10 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     // Prepare: an app id the platform does not know (111181 is permanent).
     const { tenantId, requestId } = ids('perm');
     const request = cloopenCreate(tenantId, requestId);
-    const withUnknownApp = { ...request, profile: { friendlyName: `${tenantId}@example.com`, appId: 'f'.repeat(32) } };
+    const withUnknownApp = {
+      ...request,
+      profile: { friendlyName: `${tenantId}@example.com`, appId: 'f'.repeat(32) },
+    };
 
     // Act
     await pipeline.send([withUnknownApp as ProvisioningRequestInput]);
@@ -239,7 +269,10 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     });
     const rejected = history.filter((h) => h.status === 'rejected');
     expect(rejected.map((h) => h.issues?.join(' '))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/action/), expect.stringMatching(/profile\.friendlyName/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/action/),
+        expect.stringMatching(/profile\.friendlyName/),
+      ]),
     );
     expect(rejected.every((h) => h.error?.reason === 'invalid-request')).toBe(true);
     const today = new Date().toISOString().slice(0, 10);
@@ -266,7 +299,12 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
       baijiayunCreate(tenantId, requestId, mobile),
       { ...base, requestId: `${requestId}-s`, action: 'suspend' },
       { ...base, requestId: `${requestId}-r`, action: 'resume' },
-      { ...base, requestId: `${requestId}-u`, action: 'update', profile: { contacts: '韩梅梅', creditMoney: 900 } },
+      {
+        ...base,
+        requestId: `${requestId}-u`,
+        action: 'update',
+        profile: { contacts: '韩梅梅', creditMoney: 900 },
+      },
       { ...base, requestId: `${requestId}-c`, action: 'close' },
     ]);
     const record = await pipeline.until({ platform: 'baijiayun', tenantId }, (r) => r.state === 'closed');
@@ -299,7 +337,9 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     const history = await pipeline.history({ platform: 'cloopen', tenantId });
     const suspend = history.find((h) => h.requestId === `${requestId}-s`);
     expect(suspend).toMatchObject({ status: 'rejected', error: { reason: 'unsupported' } });
-    const onPlatform = pipeline.simulators.cloopen.state.accounts.find((a) => a.subAccountSid === created.subAccountId);
+    const onPlatform = pipeline.simulators.cloopen.state.accounts.find(
+      (a) => a.subAccountSid === created.subAccountId,
+    );
     expect(onPlatform?.status).toBe('closed');
   });
 

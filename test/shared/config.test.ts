@@ -24,7 +24,11 @@ function failure(load: () => unknown): ConfigurationError {
 describe('loadCloopenConfig', () => {
   it('defaults the base URL to production and the format to JSON', () => {
     // Act
-    const config = loadCloopenConfig({ CLOOPEN_ACCOUNT_SID: SID, CLOOPEN_AUTH_TOKEN: TOKEN, CLOOPEN_APP_ID: APP });
+    const config = loadCloopenConfig({
+      CLOOPEN_ACCOUNT_SID: SID,
+      CLOOPEN_AUTH_TOKEN: TOKEN,
+      CLOOPEN_APP_ID: APP,
+    });
 
     // Assess
     expect(config.baseUrl).toBe(CLOOPEN_PRODUCTION_URL);
@@ -74,7 +78,9 @@ describe('loadBaijiayunConfig', () => {
   });
 
   it('fails fast naming the base URL when it is missing', () => {
-    const error = failure(() => loadBaijiayunConfig({ BAIJIAYUN_PARTNER_ID: '1', BAIJIAYUN_PARTNER_KEY: 'k' }));
+    const error = failure(() =>
+      loadBaijiayunConfig({ BAIJIAYUN_PARTNER_ID: '1', BAIJIAYUN_PARTNER_KEY: 'k' }),
+    );
     expect(error.variables).toEqual(['BAIJIAYUN_BASE_URL']);
   });
 });
@@ -90,7 +96,11 @@ describe('loadRuntimeConfig', () => {
 
   it('refuses both or neither credential keys', () => {
     const both = failure(() =>
-      loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger', CREDENTIALS_LOCAL_KEY: key, CREDENTIALS_KMS_KEY_ID: 'alias/x' }),
+      loadRuntimeConfig({
+        LEDGER_TABLE_NAME: 'ledger',
+        CREDENTIALS_LOCAL_KEY: key,
+        CREDENTIALS_KMS_KEY_ID: 'alias/x',
+      }),
     );
     const neither = failure(() => loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger' }));
     expect(both.message).toMatch(/exactly one of CREDENTIALS_KMS_KEY_ID and CREDENTIALS_LOCAL_KEY/);
@@ -99,7 +109,10 @@ describe('loadRuntimeConfig', () => {
 
   it('rejects a local key of the wrong length', () => {
     const error = failure(() =>
-      loadRuntimeConfig({ LEDGER_TABLE_NAME: 'ledger', CREDENTIALS_LOCAL_KEY: Buffer.alloc(16).toString('base64') }),
+      loadRuntimeConfig({
+        LEDGER_TABLE_NAME: 'ledger',
+        CREDENTIALS_LOCAL_KEY: Buffer.alloc(16).toString('base64'),
+      }),
     );
     expect(error.variables).toContain('CREDENTIALS_LOCAL_KEY');
   });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BYTES, parseProvisioningRequest, provisioningRequestJsonSchema } from '../../../shared/domain/request.ts';
+import {
+  MAX_REQUEST_BYTES,
+  parseProvisioningRequest,
+  provisioningRequestJsonSchema,
+} from '../../../shared/domain/request.ts';
 
 const cloopenCreate = {
   schemaVersion: 1,
@@ -69,7 +73,10 @@ describe('parseProvisioningRequest', () => {
     const cases: [unknown, RegExp][] = [
       [{ ...cloopenCreate, action: 'delete' }, /action/],
       [{ ...cloopenCreate, profile: {} }, /profile\.friendlyName/],
-      [{ ...baijiayunCreate, profile: { ...baijiayunCreate.profile, mobile: 13800000042 } }, /profile\.mobile/],
+      [
+        { ...baijiayunCreate, profile: { ...baijiayunCreate.profile, mobile: 13800000042 } },
+        /profile\.mobile/,
+      ],
       [{ ...baijiayunCreate, profile: { ...baijiayunCreate.profile, colour: 'red' } }, /colour/],
       [{ ...cloopenCreate, requestId: 'has space' }, /requestId/],
       [{ ...cloopenCreate, expiresAt: 'tomorrow' }, /expiresAt/],
