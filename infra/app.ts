@@ -1,0 +1,42 @@
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { InfraConfigurationError } from './errors.ts';
+import { ProvisionerStack } from './provisioner-stack.ts';
+
+/** Stack name when the `stackName` context value is absent. */
+export const DEFAULT_STACK_NAME = 'Provisioner';
+
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/** The CDK app and its one stack. */
+export interface ProvisionerApp {
+  readonly app: App;
+  readonly stack: ProvisionerStack;
+}
+
+/**
+ * Builds the app `cdk synth` / `cdk deploy` run (`cdk.json`: `node infra/app.ts`), and the tests: the stack named
+ * by context `stackName` (`cdk deploy -c stackName=Provisioner-staging`), checked by cdk-nag's AwsSolutions pack,
+ * whose unacknowledged findings fail synthesis.
+ *
+ * The stack is environment-agnostic (no lookups): account and region come from the deploying credentials.
+ */
+export function createProvisionerApp(props: AppProps = {}): ProvisionerApp {
+  const app = new App(props);
+  const requested: unknown = app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME;
+  if (typeof requested !== 'string' || !STACK_NAME.test(requested)) {
+    throw new InfraConfigurationError(
+      `Context stackName must be a CloudFormation stack name (a letter, then up to 127 letters, digits or hyphens), got ${JSON.stringify(requested)}`,
+      'stackName',
+    );
+  }
+  const stack = new ProvisionerStack(app, requested, {
+    description: 'Provisioning pipeline: FIFO queue, handler Lambda, ledger table, vendor secret, alarms',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+if (import.meta.main) {
+  createProvisionerApp().app.synth();
+}

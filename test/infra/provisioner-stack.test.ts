@@ -1,0 +1,500 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STACK_OUTPUTS } from '../../cli/target.ts';
+import { createProvisionerApp, DEFAULT_STACK_NAME, type ProvisionerApp } from '../../infra/app.ts';
+import { InfraConfigurationError } from '../../infra/errors.ts';
+import {
+  HANDLER_TIMEOUT,
+  PROVISIONING_DLQ_NAME,
+  PROVISIONING_QUEUE_NAME,
+  VENDOR_SECRET_KEYS,
+} from '../../infra/provisioner-stack.ts';
+import {
+  ConfigurationError,
+  loadBaijiayunConfig,
+  loadCloopenConfig,
+  loadRuntimeConfig,
+} from '../../shared/config.ts';
+import { LEDGER_STATE_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+
+/** The app exactly as `cdk synth` builds it: cdk.json's feature flags, the AwsSolutions checks. */
+const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+/** Skips esbuild for apps whose handler bundle does not matter to the test. */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+let outdir: string;
+let built: ProvisionerApp;
+let template: Template;
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(template.findResources(type)) as [string, Resource][];
+}
+
+function onlyResource(type: string): [string, Resource] {
+  const found = resourcesOfType(type);
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function queueNamed(name: string): [string, Resource] {
+  const found = resourcesOfType('AWS::SQS::Queue').filter(([, r]) => r.Properties.QueueName === name);
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function handlerPolicyStatements(): Statement[] {
+  const [roleId] = onlyResource('AWS::IAM::Role');
+  return resourcesOfType('AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function actionsOf(statement: Statement): string[] {
+  return typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
+}
+
+/** Stands in for what CloudFormation resolves a Ref / GetAtt to, by the referenced resource's type. */
+function resolveReference(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: string }).Ref;
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  const logicalId = ref ?? getAtt?.[0];
+  const type =
+    logicalId === undefined ? undefined : (template.toJSON().Resources[logicalId] as Resource)?.Type;
+  const resolved: Record<string, string> = {
+    'AWS::SQS::Queue': `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${PROVISIONING_QUEUE_NAME}`,
+    'AWS::DynamoDB::GlobalTable': 'Provisioner-LedgerTable38A58B60-1A2B3C4D5E6F',
+    'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b6c7f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f`,
+    'AWS::SecretsManager::Secret': `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:VendorSecret-AbCdEf`,
+  };
+  const result = type === undefined ? undefined : resolved[type];
+  if (result === undefined) throw new Error(`No stand-in for ${JSON.stringify(value)}`);
+  return result;
+}
+
+beforeAll(() => {
+  // Prepare: one bundling synthesis for the whole file; every template assertion reads its result.
+  outdir = mkdtempSync(join(tmpdir(), 'provisioner-cdk-'));
+  built = createProvisionerApp({ context: CDK_CONTEXT, outdir });
+  built.app.synth();
+  template = Template.fromStack(built.stack);
+});
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('ProvisionerStack queues', () => {
+  it('makes the provisioning queue FIFO with producer-set deduplication and per-group high throughput', () => {
+    const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
+
+    expect(queue.Properties).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+    });
+  });
+
+  it('redrives to a FIFO dead-letter queue after 5 receives, which keeps messages 14 days', () => {
+    const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const [dlqId, dlq] = queueNamed(PROVISIONING_DLQ_NAME);
+
+    expect(queue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    expect(dlq.Properties).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('hides a received batch for at least six times the handler timeout', () => {
+    const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const [, handler] = onlyResource('AWS::Lambda::Function');
+
+    expect(handler.Properties.Timeout).toBe(HANDLER_TIMEOUT.toSeconds());
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * HANDLER_TIMEOUT.toSeconds());
+  });
+
+  it('encrypts both queues with a rotated customer-managed key and refuses requests without TLS', () => {
+    const queues = resourcesOfType('AWS::SQS::Queue');
+    const policies = resourcesOfType('AWS::SQS::QueuePolicy').map(([, p]) => p.Properties);
+
+    expect(queues).toHaveLength(2);
+    for (const [queueId, queue] of queues) {
+      const keyId = (queue.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      expect(template.toJSON().Resources[keyId]).toMatchObject({
+        Type: 'AWS::KMS::Key',
+        Properties: { EnableKeyRotation: true },
+      });
+      const policy = policies.find((p) => JSON.stringify(p.Queues) === JSON.stringify([{ Ref: queueId }]));
+      expect(policy?.PolicyDocument).toMatchObject({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      });
+    }
+  });
+});
+
+describe('ProvisionerStack handler', () => {
+  it('runs the handler entry on nodejs24.x, arm64, 512 MB, with active tracing and a retained log group', () => {
+    const [logGroupId, logGroup] = onlyResource('AWS::Logs::LogGroup');
+    const [, handler] = onlyResource('AWS::Lambda::Function');
+
+    expect(handler.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+    });
+    expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('passes the pipeline and Powertools settings, referencing the stack resources', () => {
+    const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
+    const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const [secretId] = onlyResource('AWS::SecretsManager::Secret');
+    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const sealing = handlerPolicyStatements().find((s) => s.Sid === 'SealCredentials');
+
+    const variables = (handler.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(variables).toMatchObject({
+      LEDGER_TABLE_NAME: { Ref: tableId },
+      QUEUE_URL: { Ref: queueId },
+      CREDENTIALS_KMS_KEY_ID: sealing?.Resource,
+      VENDOR_SECRET_ARN: { Ref: secretId },
+      MAX_RECEIVE_COUNT: '5',
+      RETRY_BASE_SECONDS: '10',
+      RETRY_MAX_SECONDS: '900',
+      DEFAULT_HORIZON_DAYS: '365',
+      POWERTOOLS_SERVICE_NAME: 'provisioner',
+      POWERTOOLS_METRICS_NAMESPACE: 'Provisioner',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+    // Lambda sets AWS_REGION itself and refuses functions that set it.
+    expect(variables).not.toHaveProperty('AWS_REGION');
+  });
+
+  it('gives the handler an environment that loadRuntimeConfig accepts, with the redrive count as MAX_RECEIVE_COUNT', () => {
+    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const variables = (handler.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, resolveReference(v)]),
+    );
+
+    const config = loadRuntimeConfig({ ...environment, AWS_REGION: REGION });
+
+    expect(config.credentialsKey).toEqual({ kind: 'kms', keyId: environment.CREDENTIALS_KMS_KEY_ID });
+    expect(config.queueUrl).toBe(environment.QUEUE_URL);
+    expect(config.vendorSecretArn).toBe(environment.VENDOR_SECRET_ARN);
+    expect(config.maxReceiveCount).toBe(
+      (queue.Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+    );
+  });
+
+  it('consumes the provisioning queue in batches of 10 with partial batch failure reports', () => {
+    const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const [, mapping] = onlyResource('AWS::Lambda::EventSourceMapping');
+
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('bundles the handler as an ES module that Node loads and that exports handler', () => {
+    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const assetHash = String((handler.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+    const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
+
+    const exported = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`,
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+    );
+
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    expect(exported.trim()).toBe('function');
+  });
+});
+
+describe('ProvisionerStack permissions', () => {
+  it('lets the handler read and write ledger items but not delete, scan or use the index', () => {
+    const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
+    const statements = handlerPolicyStatements();
+
+    const dynamoActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    const ledger = statements.find((s) => s.Sid === 'LedgerReadWrite');
+
+    expect(dynamoActions.sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(ledger?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+  });
+
+  it('lets the handler Encrypt and Decrypt with the credentials key only under a platform and tenant context', () => {
+    const sealing = handlerPolicyStatements().find((s) => s.Sid === 'SealCredentials');
+
+    expect(sealing && actionsOf(sealing).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
+    expect(sealing?.Condition).toEqual({
+      StringEquals: { 'kms:EncryptionContext:platform': ['cloopen', 'baijiayun'] },
+      Null: { 'kms:EncryptionContext:tenantId': 'false' },
+    });
+  });
+
+  it('lets the handler read the vendor secret and consume the queue, ChangeMessageVisibility included', () => {
+    const [secretId] = onlyResource('AWS::SecretsManager::Secret');
+    const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const statements = handlerPolicyStatements();
+
+    const on = (resource: unknown) =>
+      statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(resource)).flatMap(actionsOf);
+
+    expect(on({ Ref: secretId })).toContain('secretsmanager:GetSecretValue');
+    expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+    );
+    expect(statements.flatMap(actionsOf)).not.toContain('sqs:SendMessage');
+  });
+
+  it('uses no AWS-managed policy and grants wildcard resources only for X-Ray', () => {
+    const [, role] = onlyResource('AWS::IAM::Role');
+    const wildcard = handlerPolicyStatements().filter((s) => s.Resource === '*');
+
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(wildcard.flatMap(actionsOf).every((a) => a.startsWith('xray:'))).toBe(true);
+  });
+});
+
+describe('ProvisionerStack ledger table', () => {
+  it('has the keys and state index of shared/ledger/table.ts', () => {
+    const [, table] = onlyResource('AWS::DynamoDB::GlobalTable');
+    const expected = ledgerTableDefinition('ignored');
+
+    expect(table.Properties.KeySchema).toEqual(expected.KeySchema);
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: LEDGER_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+      { AttributeName: LEDGER_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining(expected.AttributeDefinitions ?? []),
+    );
+    expect(table.Properties.AttributeDefinitions).toHaveLength(expected.AttributeDefinitions?.length ?? 0);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: LEDGER_STATE_INDEX.indexName,
+        KeySchema: expected.GlobalSecondaryIndexes?.[0]?.KeySchema,
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it('bills on demand, keeps point-in-time recovery and deletion protection, and is retained', () => {
+    const [, table] = onlyResource('AWS::DynamoDB::GlobalTable');
+
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.Replicas).toEqual([
+      expect.objectContaining({
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    ]);
+    expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('ProvisionerStack vendor secret', () => {
+  it('starts with an empty placeholder for every vendor setting, which the loaders treat as unset', () => {
+    const [, secret] = onlyResource('AWS::SecretsManager::Secret');
+    const placeholder = JSON.parse(String(secret.Properties.SecretString)) as Record<string, string>;
+
+    expect(Object.keys(placeholder).sort()).toEqual([...VENDOR_SECRET_KEYS].sort());
+    expect(() => loadCloopenConfig(placeholder)).toThrow(ConfigurationError);
+    expect(() => loadBaijiayunConfig(placeholder)).toThrow(ConfigurationError);
+  });
+
+  it('splits the Baijiayun request budget over the concurrent handlers the queue may run', () => {
+    const [, secret] = onlyResource('AWS::SecretsManager::Secret');
+    const [, mapping] = onlyResource('AWS::Lambda::EventSourceMapping');
+    const placeholder = JSON.parse(String(secret.Properties.SecretString)) as Record<string, string>;
+    const concurrency = (mapping.Properties.ScalingConfig as { MaximumConcurrency: number })
+      .MaximumConcurrency;
+
+    expect(Number(placeholder.BAIJIAYUN_RATE_LIMIT_REQUESTS) * concurrency).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('ProvisionerStack alarms', () => {
+  it('alarms on any dead letter, any failed invocation and a backlog older than 15 minutes', () => {
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+    const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
+
+    expect(alarms).toHaveLength(3);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueNamed(PROVISIONING_DLQ_NAME)[0], 'QueueName'] } },
+      ],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+    expect(byMetric('Errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+    expect(byMetric('ApproximateAgeOfOldestMessage')).toMatchObject({
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueNamed(PROVISIONING_QUEUE_NAME)[0], 'QueueName'] } },
+      ],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 15 * 60,
+    });
+  });
+
+  it('notifies an encrypted, TLS-only topic that CloudWatch alarms of this account may publish to', () => {
+    const [topicId, topic] = onlyResource('AWS::SNS::Topic');
+    const [, topicPolicy] = onlyResource('AWS::SNS::TopicPolicy');
+    const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const key = template.toJSON().Resources[keyId] as Resource;
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(topicPolicy.Properties.PolicyDocument).toMatchObject({
+      Statement: expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+      ]),
+    });
+    expect(key.Properties).toMatchObject({
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('ProvisionerStack outputs', () => {
+  it('exports the queue URL and table name under the keys the CLI reads', () => {
+    const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
+    const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
+
+    template.hasOutput(STACK_OUTPUTS.queueUrl, { Value: { Ref: queueId } });
+    template.hasOutput(STACK_OUTPUTS.tableName, { Value: { Ref: tableId } });
+    expect(STACK_OUTPUTS).toEqual({ queueUrl: 'ProvisioningQueueUrl', tableName: 'LedgerTableName' });
+  });
+
+  it('also exports the DLQ URL, the vendor secret ARN, the queue key and the alarm topic', () => {
+    const [dlqId] = queueNamed(PROVISIONING_DLQ_NAME);
+    const [secretId] = onlyResource('AWS::SecretsManager::Secret');
+
+    template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: dlqId } });
+    template.hasOutput('VendorSecretArn', { Value: { Ref: secretId } });
+    template.hasOutput('QueueKeyArn', Match.anyValue());
+    template.hasOutput('AlarmTopicArn', Match.anyValue());
+  });
+});
+
+describe('ProvisionerStack cdk-nag', () => {
+  type Violation = { ruleName: string; severity: string; reason?: string; acknowledgedAt?: string };
+  type Report = {
+    pluginReports: { pluginName: string; violations: Violation[]; suppressedViolations?: Violation[] }[];
+  };
+
+  const readReport = (): Report =>
+    JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as Report;
+
+  it('synthesizes with the AwsSolutions checks reporting no unacknowledged error', () => {
+    const report = readReport();
+
+    const errors = report.pluginReports.flatMap((r) =>
+      r.violations.filter((v) => v.severity === 'error' || v.severity === 'fatal').map((v) => v.ruleName),
+    );
+
+    expect(report.pluginReports.map((r) => r.pluginName)).toContain('AwsSolutions');
+    expect(errors).toEqual([]);
+    Annotations.fromStack(built.stack).hasNoError('*', Match.anyValue());
+  });
+
+  it('acknowledges only the X-Ray wildcard on the role and the secret rotation on the secret, with reasons', () => {
+    const suppressed = readReport().pluginReports.flatMap((r) => r.suppressedViolations ?? []);
+
+    const acknowledged = suppressed.map((v) => `${v.ruleName} at ${v.acknowledgedAt}`).sort();
+
+    expect(acknowledged).toEqual([
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerRole`,
+      `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/VendorSecret`,
+    ]);
+    for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);
+  });
+
+  it('fails synthesis when a construct breaks an AwsSolutions rule', () => {
+    const { app, stack } = createProvisionerApp({
+      context: { ...CDK_CONTEXT, ...NO_BUNDLING },
+      outdir: join(outdir, 'nag'),
+    });
+    new sqs.Queue(stack, 'PlainQueue');
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+});
+
+describe('createProvisionerApp', () => {
+  it(`names the stack ${DEFAULT_STACK_NAME} unless the stackName context says otherwise`, () => {
+    const named = createProvisionerApp({ context: { ...NO_BUNDLING, stackName: 'Provisioner-staging' } });
+
+    expect(built.stack.stackName).toBe(DEFAULT_STACK_NAME);
+    expect(named.stack.stackName).toBe('Provisioner-staging');
+  });
+
+  it('refuses a stackName CloudFormation would reject', () => {
+    const build = () => createProvisionerApp({ context: { ...NO_BUNDLING, stackName: 'not a stack' } });
+
+    expect(build).toThrow(InfraConfigurationError);
+  });
+});
