@@ -1,0 +1,38 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeHandler as makeProvisioningHandler } from '../functions/process-provisioning-requests.ts';
+import { createLedgerTable } from '../shared/ledger/index.ts';
+import { buildRuntimeDependencies } from '../shared/runtime.ts';
+import { startLocalSimulators } from '../simulators/local.ts';
+import type { SqsHandler } from './poller.ts';
+import type { StartedSimulators } from './stack.ts';
+
+/**
+ * The pieces `npm start` runs, in one place so `local/start.ts` and `local/stack.ts` know none of them.
+ * `startLocalStack` takes each as an option; tests inject trivial ones instead.
+ */
+
+/** Creates the ledger table (idempotent: a persisted data directory already has it). */
+export async function createTables(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  await createLedgerTable(dynamodb, tableName);
+}
+
+/** Starts both platform simulators, on `firstPort` and the next port when given. */
+export async function startSimulators(ports: { firstPort?: number | undefined }): Promise<StartedSimulators> {
+  const simulators = await startLocalSimulators({
+    cloopenPort: ports.firstPort,
+    baijiayunPort: ports.firstPort === undefined ? undefined : ports.firstPort + 1,
+  });
+  return { env: simulators.env, close: () => simulators.close() };
+}
+
+/** The deployed function's handler, built from the stack's environment exactly as Lambda builds it. */
+export async function makeHandler(env: Readonly<Record<string, string>>): Promise<SqsHandler> {
+  const built = await buildRuntimeDependencies(env);
+  return makeProvisioningHandler({
+    provisioning: built.provisioning,
+    sqs: built.sqs,
+    queueUrl: built.runtime.queueUrl,
+    retryBaseSeconds: built.runtime.retryBaseSeconds,
+    retryMaxSeconds: built.runtime.retryMaxSeconds,
+  });
+}
