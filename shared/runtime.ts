@@ -55,6 +55,7 @@ function unconfiguredPlatform<C, U>(name: PlatformName, problem: ConfigurationEr
     supports: new Set(),
     create: fail,
     findByNaturalKey: fail,
+    findExisting: fail,
     get: fail,
     list: () => ({
       [Symbol.asyncIterator]: () => ({ next: fail }),

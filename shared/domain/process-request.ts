@@ -13,12 +13,9 @@ import type {
 import type {
   BaijiayunCreateInput,
   BaijiayunUpdateInput,
-  Credentials,
   LifecycleResult,
   Platform,
   Platforms,
-  SubAccount,
-  SubAccountWithCredentials,
 } from '../ports/platform.ts';
 import { Secret } from '../secret.ts';
 import { classifyFailure, ProvisioningError, RequestNotApplicableError } from './errors.ts';
@@ -356,31 +353,26 @@ async function create(
   else await deps.ledger.createAccount(intent);
 
   const platform = platformOf(request, deps);
+  const input = createInput(request, deps, now);
   // A pending account means an earlier attempt may have reached the platform: look before creating.
-  let found = account?.state === 'pending' ? await platform.findByNaturalKey(naturalKey) : undefined;
+  let existing = account?.state === 'pending' ? await platform.findExisting(input) : undefined;
   let result = 'adopted';
-  let subAccount: SubAccount | undefined = found;
-  let credentials: Credentials | undefined;
-  if (!found) {
-    const answer = await platform.create(createInput(request, deps, now));
+  if (!existing) {
+    const answer = await platform.create(input);
     if (answer.outcome === 'created') {
       result = 'created';
-      subAccount = answer.account;
-      credentials = answer.credentials;
+      existing = { ...answer.account, credentials: answer.credentials };
     } else {
-      found = await platform.findByNaturalKey(naturalKey);
-      if (!found) {
+      existing = await platform.findExisting(input);
+      if (!existing) {
         throw new ProvisioningError(
           `${request.platform} says ${naturalKey} exists, but no sub-account with that key can be found yet`,
           { reason: 'adoption-pending', retryable: true },
         );
       }
-      subAccount = found;
     }
   }
-  if (!subAccount) throw new Error('unreachable: no sub-account after create or adoption');
-  if (!credentials) credentials = (await readCredentials(platform, subAccount)).credentials;
-
+  const { credentials, ...subAccount } = existing;
   const sealed = await deps.cipher.seal(credentials, {
     platform: request.platform,
     tenantId: request.tenantId,
@@ -397,23 +389,6 @@ async function create(
     updatedAt: now().toISOString(),
   });
   return { result, detail: `sub-account ${subAccount.id} (${naturalKey})` };
-}
-
-async function readCredentials(
-  platform: Platform<unknown, unknown>,
-  subAccount: SubAccount,
-): Promise<SubAccountWithCredentials> {
-  const full = await platform.get(subAccount.id);
-  if (!full) {
-    throw new ProvisioningError(
-      `${platform.name} sub-account ${subAccount.id} was found but cannot be read yet`,
-      {
-        reason: 'adoption-pending',
-        retryable: true,
-      },
-    );
-  }
-  return full;
 }
 
 function createInput(request: CreateRequest, deps: ProvisioningDependencies, now: () => Date): unknown {

@@ -86,6 +86,11 @@ export interface Platform<TCreate, TUpdate> {
   create(input: TCreate): Promise<CreateResult>;
   /** Finds a sub-account by its natural key; `undefined` when none has it. */
   findByNaturalKey(naturalKey: string): Promise<SubAccount | undefined>;
+  /**
+   * Finds the sub-account a create with this input made, or would collide with, with its credentials:
+   * what adoption needs after a lost answer or an `already-exists`. `undefined` when there is none.
+   */
+  findExisting(input: TCreate): Promise<SubAccountWithCredentials | undefined>;
   /** Reads one sub-account by the platform's id, with its credentials; `undefined` when it does not exist. */
   get(id: string): Promise<SubAccountWithCredentials | undefined>;
   /** Every sub-account, page after page, fetched lazily as the caller iterates. */

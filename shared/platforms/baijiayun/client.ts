@@ -302,6 +302,12 @@ export function createBaijiayunClient(
       return found && listItemToSubAccount(found, 'unknown');
     },
 
+    /** The list finds the id by mobile; getAccountInfo then gives the credentials. */
+    async findExisting(input: BaijiayunCreateInput): Promise<SubAccountWithCredentials | undefined> {
+      const found = await client.findByNaturalKey(input.mobile);
+      return found && client.get(found.id);
+    },
+
     async get(id: string): Promise<SubAccountWithCredentials | undefined> {
       try {
         return accountInfoToSubAccount(id, await client.getAccountInfo(id), now());

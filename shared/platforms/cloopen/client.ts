@@ -259,6 +259,15 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
     }
   }
 
+  async function withCredentials(
+    friendlyName: string,
+    appId?: string,
+  ): Promise<SubAccountWithCredentials | undefined> {
+    const record = await queryByName(friendlyName, appId);
+    if (record === undefined) return undefined;
+    return { ...toSubAccount(record, 'unknown', friendlyName), credentials: toCredentials(record) };
+  }
+
   const notOffered = (operation: LifecycleOperation): Promise<LifecycleResult> =>
     Promise.resolve(
       unsupported(
@@ -312,11 +321,12 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
       return record === undefined ? undefined : toSubAccount(record, 'unknown', naturalKey);
     },
 
-    async findWithCredentials(friendlyName: string, appId?: string) {
-      const record = await queryByName(friendlyName, appId);
-      if (record === undefined) return undefined;
-      return { ...toSubAccount(record, 'unknown', friendlyName), credentials: toCredentials(record) };
+    /** One QuerySubAccountByName in the create's own app: the answer carries the credentials too. */
+    async findExisting(input: CloopenCreateInput): Promise<SubAccountWithCredentials | undefined> {
+      return withCredentials(input.friendlyName, input.appId);
     },
+
+    findWithCredentials: withCredentials,
 
     /** There is no read-by-sid call: pages `GetSubAccounts` until the sid shows up. */
     async get(id: string): Promise<SubAccountWithCredentials | undefined> {
