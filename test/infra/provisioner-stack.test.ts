@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   HANDLER_TIMEOUT,
   PROVISIONING_DLQ_NAME,
   PROVISIONING_QUEUE_NAME,
+  ProvisionerStack,
   VENDOR_SECRET_KEYS,
 } from '../../infra/provisioner-stack.ts';
 import {
@@ -496,5 +498,27 @@ describe('createProvisionerApp', () => {
     const build = () => createProvisionerApp({ context: { ...NO_BUNDLING, stackName: 'not a stack' } });
 
     expect(build).toThrow(InfraConfigurationError);
+  });
+});
+
+describe('ProvisionerStack props', () => {
+  const stackWith = (props: ConstructorParameters<typeof ProvisionerStack>[2]) =>
+    new ProvisionerStack(new App({ context: NO_BUNDLING }), 'Tuned', props);
+
+  it('uses one maxReceiveCount for the redrive policy and the handler', () => {
+    const tuned = Template.fromStack(stackWith({ maxReceiveCount: 3 }));
+    const queue = Object.values(tuned.findResources('AWS::SQS::Queue')).find(
+      (q) => q.Properties.QueueName === PROVISIONING_QUEUE_NAME,
+    );
+    const [handler] = Object.values(tuned.findResources('AWS::Lambda::Function'));
+
+    expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBe(3);
+    expect(handler?.Properties.Environment.Variables.MAX_RECEIVE_COUNT).toBe('3');
+  });
+
+  it('refuses settings SQS or the handler would reject', () => {
+    expect(() => stackWith({ maxConcurrency: 1 })).toThrow(InfraConfigurationError);
+    expect(() => stackWith({ retryBaseSeconds: 60, retryMaxSeconds: 30 })).toThrow(/retryMaxSeconds/);
+    expect(() => stackWith({ maxReceiveCount: 0 })).toThrow(/maxReceiveCount/);
   });
 });
