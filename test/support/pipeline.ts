@@ -46,7 +46,7 @@ export interface TestPipeline {
 let tables = 0;
 
 /** Starts every part of the pipeline on ephemeral ports. */
-export async function startTestPipeline(): Promise<TestPipeline> {
+export async function startTestPipeline(options: { logger?: Logger } = {}): Promise<TestPipeline> {
   const db = await startDynalite();
   const mq = await startTestFauxqs();
   const simulators = await startLocalSimulators();
@@ -78,7 +78,7 @@ export async function startTestPipeline(): Promise<TestPipeline> {
     queueUrl: queues.queueUrl,
     retryBaseSeconds: 1,
     retryMaxSeconds: 1,
-    logger: new Logger({ serviceName: 'provisioner-test', logLevel: 'SILENT' }),
+    logger: options.logger ?? new Logger({ serviceName: 'provisioner-test', logLevel: 'SILENT' }),
   });
   const pollers: SqsPoller[] = [];
   const ledger = runtime.provisioning.ledger;
