@@ -80,7 +80,7 @@ export interface ProvisionerStackProps extends StackProps {
   readonly backlogAgeThreshold?: Duration | undefined;
 }
 
-function positiveInteger(name: string, value: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+function integerSetting(name: string, value: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InfraConfigurationError(`${name} must be an integer from ${min} to ${max}, got ${value}`, name);
   }
@@ -117,16 +117,16 @@ export class ProvisionerStack extends Stack {
   constructor(scope: Construct, id: string, props: ProvisionerStackProps = {}) {
     super(scope, id, props);
 
-    const maxReceiveCount = positiveInteger('maxReceiveCount', props.maxReceiveCount ?? 5, 1, 1000);
-    const retryBaseSeconds = positiveInteger('retryBaseSeconds', props.retryBaseSeconds ?? 10, 1, 43_200);
-    const retryMaxSeconds = positiveInteger(
+    const maxReceiveCount = integerSetting('maxReceiveCount', props.maxReceiveCount ?? 5, 1, 1000);
+    const retryBaseSeconds = integerSetting('retryBaseSeconds', props.retryBaseSeconds ?? 10, 1, 43_200);
+    const retryMaxSeconds = integerSetting(
       'retryMaxSeconds',
       props.retryMaxSeconds ?? 900,
       retryBaseSeconds,
       43_200,
     );
-    const defaultHorizonDays = positiveInteger('defaultHorizonDays', props.defaultHorizonDays ?? 365);
-    const maxConcurrency = positiveInteger('maxConcurrency', props.maxConcurrency ?? 2, 2, 1000);
+    const defaultHorizonDays = integerSetting('defaultHorizonDays', props.defaultHorizonDays ?? 365);
+    const maxConcurrency = integerSetting('maxConcurrency', props.maxConcurrency ?? 2, 2, 1000);
 
     // A key of its own, so reading the ledger (the CLI, a table export, a PITR restore) never reveals
     // credentials: opening them takes kms:Decrypt on this key, with the account's platform and tenant as
@@ -165,8 +165,8 @@ export class ProvisionerStack extends Stack {
       // High-throughput FIFO: ordering and deduplication are only needed within an account's message group.
       deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
       fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-      // AWS's guidance for Lambda consumers: at least six times the function timeout, so a batch being
-      // retried by the poller is not redelivered to a second invocation meanwhile.
+      // AWS's guidance for Lambda consumers: at least six times the function timeout, so the poller can retry
+      // a throttled batch before its messages become visible (and count a receive) again.
       visibilityTimeout: Duration.seconds(HANDLER_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
