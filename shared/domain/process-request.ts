@@ -308,6 +308,11 @@ function platformOf(
   return deps.platforms[request.platform] as Platform<unknown, unknown>;
 }
 
+/** Stored times are UTC ISO strings, whatever offset the caller wrote, so they sort and compare as text. */
+function normalise(instant: string | undefined): string | undefined {
+  return instant === undefined ? undefined : new Date(instant).toISOString();
+}
+
 function baijiayunExpiry(request: CreateRequest, deps: ProvisioningDependencies, now: () => Date): Date {
   if (request.expiresAt) return new Date(request.expiresAt);
   return new Date(now().getTime() + deps.settings.defaultHorizonDays * 86_400_000);
@@ -335,7 +340,9 @@ async function create(
   const at = now().toISOString();
   const naturalKey = naturalKeyOf(request);
   const expiresAt =
-    request.platform === 'baijiayun' ? baijiayunExpiry(request, deps, now).toISOString() : request.expiresAt;
+    request.platform === 'baijiayun'
+      ? baijiayunExpiry(request, deps, now).toISOString()
+      : normalise(request.expiresAt);
   const intent: AccountRecord = {
     platform: request.platform,
     tenantId: request.tenantId,
@@ -495,7 +502,7 @@ async function update(
     naturalKey,
     profile,
     credentials,
-    expiresAt: request.expiresAt ?? account.expiresAt,
+    expiresAt: normalise(request.expiresAt) ?? account.expiresAt,
     version: account.version + 1,
     lastRequestId: request.requestId,
     lastError: undefined,
