@@ -8,7 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // EMF metrics go straight to stdout; tests assert on the ledger, not on metric lines.
-    env: { TZ: 'UTC', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // Metrics and logs go straight to stdout; tests assert on the ledger (the log test sets its own level).
+    env: { TZ: 'UTC', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
   },
 });
