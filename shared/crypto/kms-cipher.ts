@@ -4,8 +4,8 @@ import {
   EncryptCommand,
   type EncryptCommandOutput,
 } from '@aws-sdk/client-kms';
+import { isTransientAwsError } from '../aws/transient.ts';
 import { DependencyUnavailableError } from '../domain/errors.ts';
-import { isTransientAwsError } from '../ledger/transient.ts';
 import type { CredentialCipher, SealedCredentials } from '../ports/cipher.ts';
 import type { Credentials } from '../ports/platform.ts';
 import { decodeCredentials, encodeCredentials } from './encoding.ts';

@@ -10,7 +10,8 @@ import { z } from 'zod';
 /** Largest message body we accept, in UTF-8 bytes; a request is a few hundred bytes, so more is a mistake. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 
-const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What `requestId` and `tenantId` may be: safe inside storage keys and message group ids. */
+export const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const key = (what: string) =>
   z.string().regex(KEY_PATTERN, `${what} must be 1-128 characters of A-Z a-z 0-9 . _ : -`);
 const instant = z.iso.datetime({

@@ -7,7 +7,9 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isTransientAwsError } from '../aws/transient.ts';
 import { ConcurrentUpdateError, DependencyUnavailableError } from '../domain/errors.ts';
+import { KEY_PATTERN } from '../domain/request.ts';
 import {
   ACCOUNT_STATES,
   type AccountFilter,
@@ -30,7 +32,6 @@ import {
   stateIndexPartitionKey,
   unattributedPartitionKey,
 } from './table.ts';
-import { isTransientAwsError } from './transient.ts';
 
 /** Whether consumed capacity was spent reading or writing. */
 export type CapacityKind = 'read' | 'write';
@@ -66,8 +67,6 @@ export interface DynamoDbLedgerOptions {
  */
 export const TYPICAL_CREATE_WRITE_UNITS = { table: 4, stateIndex: 3, total: 7 } as const;
 
-/** Tenant ids the event contract accepts (kept in step with `shared/domain/request.ts`). */
-const TENANT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -433,7 +432,7 @@ function isAttributable(
     typeof entry.platform === 'string' &&
     (PLATFORM_NAMES as readonly string[]).includes(entry.platform) &&
     typeof entry.tenantId === 'string' &&
-    TENANT_ID_PATTERN.test(entry.tenantId)
+    KEY_PATTERN.test(entry.tenantId)
   );
 }
 

@@ -1,3 +1,4 @@
+export { isTransientAwsError } from '../aws/transient.ts';
 export {
   type CapacityKind,
   createDynamoDbLedger,
@@ -24,4 +25,3 @@ export {
   stateIndexPartitionKey,
   unattributedPartitionKey,
 } from './table.ts';
-export { isTransientAwsError } from './transient.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTransientAwsError } from '../../../shared/ledger/index.ts';
+import { isTransientAwsError } from '../../../shared/aws/transient.ts';
 
 function sdkError(name: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(`${name} happened`), { name, ...extra });
