@@ -58,7 +58,13 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
     new Metrics({ namespace: 'Provisioner', serviceName: SERVICE });
   let resolved: Promise<HandlerDependencies> | undefined;
   const deps = () => {
-    resolved ??= typeof dependencies === 'function' ? dependencies() : Promise.resolve(dependencies);
+    // A failed build (a secret not filled in yet) is not cached: the next invocation tries again.
+    resolved ??= (typeof dependencies === 'function' ? dependencies() : Promise.resolve(dependencies)).catch(
+      (error: unknown) => {
+        resolved = undefined;
+        throw error;
+      },
+    );
     return resolved;
   };
 

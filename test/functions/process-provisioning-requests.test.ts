@@ -1,4 +1,6 @@
+import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/process-provisioning-requests.ts';
 import type { ProvisioningRequestInput } from '../../shared/domain/request.ts';
 import { drainQueue, eventually } from '../support/fauxqs.ts';
 import { startTestPipeline, TEST_MAX_RECEIVE_COUNT, type TestPipeline } from '../support/pipeline.ts';
@@ -365,5 +367,52 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(entry?.status).toBe('in-progress');
     expect(entry?.events.at(-1)?.detail).toMatch(/moves to the dead-letter queue/);
     expect((await pipeline.account({ platform: 'baijiayun', tenantId }))?.state).toBe('pending');
+  });
+});
+
+describe('makeHandler', () => {
+  it('retries building its dependencies after a failed cold start instead of failing forever', async () => {
+    // Prepare: the first build fails (say the vendor secret is not filled in yet), later ones work.
+    let builds = 0;
+    const handler = makeHandler(async () => {
+      builds += 1;
+      if (builds === 1) throw new Error('VENDOR_SECRET_ARN secret is empty');
+      return { provisioning: pipeline.runtime.provisioning };
+    });
+    const event = (id: string): SQSEvent => ({
+      Records: [
+        {
+          messageId: id,
+          receiptHandle: `rh-${id}`,
+          body: 'not json',
+          attributes: {
+            ApproximateReceiveCount: '1',
+            SentTimestamp: '0',
+            SenderId: 'test',
+            ApproximateFirstReceiveTimestamp: '0',
+            MessageGroupId: 'g',
+          },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+          awsRegion: 'us-east-1',
+        },
+      ],
+    });
+    const context = {
+      functionName: 'f',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 30_000,
+    } as Context;
+
+    // Act
+    const first = await handler(event('cold-1'), context);
+    const second = await handler(event('cold-2'), context);
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'cold-1' }]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(builds).toBe(2);
   });
 });
