@@ -3,7 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { processEnvironment } from '../shared/config.ts';
@@ -68,8 +72,6 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
     return resolved;
   };
 
-  const processor = new SqsFifoPartialProcessorAsync();
-
   async function hideForBackoff(
     d: HandlerDependencies,
     record: SQSRecord,
@@ -91,8 +93,30 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
     }
   }
 
-  async function handleRecord(record: SQSRecord): Promise<void> {
-    const d = await deps();
+  /**
+   * Messages the FIFO processor failed without trying (they follow a failed message of their group) are
+   * made visible again at once. SQS still holds them back until the failed one, hidden for its backoff,
+   * is done, so the group waits for that backoff rather than for the queue's whole visibility timeout.
+   */
+  async function releaseSkipped(d: HandlerDependencies, skipped: readonly SQSRecord[]): Promise<void> {
+    if (!d.sqs || !d.queueUrl || skipped.length === 0) return;
+    try {
+      await d.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: d.queueUrl,
+          Entries: skipped.map((record, i) => ({
+            Id: String(i),
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    } catch (error) {
+      logger.warn('Could not release skipped messages', { count: skipped.length, error });
+    }
+  }
+
+  async function handleRecord(d: HandlerDependencies, record: SQSRecord): Promise<void> {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
     try {
       const outcome = await processMessage(
@@ -113,16 +137,36 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
     }
   }
 
-  return middy(
-    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-      processPartialResponse(event, handleRecord, processor, {
-        context,
-        skipGroupOnError: true,
-        throwOnFullBatchFailure: false,
-      }),
-  )
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    let d: HandlerDependencies;
+    try {
+      d = await deps();
+    } catch (error) {
+      // Nothing was tried: every message returns to the queue and the next invocation builds again.
+      logger.error('Could not build the handler dependencies', { error });
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    }
+    const attempted = new Set<string>();
+    // One processor per invocation: it holds the batch's state, and the local poller may run batches
+    // side by side on one handler.
+    const response = await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        attempted.add(record.messageId);
+        await handleRecord(d, record);
+      },
+      new SqsFifoPartialProcessorAsync(),
+      { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+    );
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    await releaseSkipped(
+      d,
+      event.Records.filter((r) => failed.has(r.messageId) && !attempted.has(r.messageId)),
+    );
+    return response;
+  }
+
+  return middy(handleBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
 /** The Lambda entry: dependencies are built once per execution environment, on the first invocation. */

@@ -1,8 +1,11 @@
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/process-provisioning-requests.ts';
+import { toSqsRecord } from '../../local/poller.ts';
+import { ensureProvisioningQueues } from '../../local/queues.ts';
 import type { ProvisioningRequestInput } from '../../shared/domain/request.ts';
-import { drainQueue, eventually } from '../support/fauxqs.ts';
+import { drainQueue, eventually, queueDepth } from '../support/fauxqs.ts';
 import { startTestPipeline, TEST_MAX_RECEIVE_COUNT, type TestPipeline } from '../support/pipeline.ts';
 
 let pipeline: TestPipeline;
@@ -414,5 +417,73 @@ describe('makeHandler', () => {
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'cold-1' }]);
     expect(second.batchItemFailures).toEqual([]);
     expect(builds).toBe(2);
+  });
+});
+
+describe('a failed message with later messages of its group in the same batch', () => {
+  it('stays hidden for its backoff while the skipped ones are released to wait behind it', async () => {
+    // Prepare: a queue of its own, so the running poller does not take these messages.
+    const sqs = pipeline.mq.sqs;
+    const queues = await ensureProvisioningQueues(sqs, {
+      queueName: 'skip-test.fifo',
+      dlqName: 'skip-test-dlq.fifo',
+      visibilityTimeoutSeconds: 120,
+    });
+    const handler = makeHandler({
+      provisioning: pipeline.runtime.provisioning,
+      sqs,
+      queueUrl: queues.queueUrl,
+      retryBaseSeconds: 120,
+      retryMaxSeconds: 120,
+    });
+    const { tenantId, requestId } = ids('skip');
+    const close = {
+      schemaVersion: 1,
+      requestId: `${requestId}-c`,
+      action: 'close',
+      platform: 'cloopen',
+      tenantId,
+    };
+    // fauxqs hands out one message per group per receive, where SQS (and so Lambda) may batch several:
+    // the close goes under another group id to be received at once, and is relabelled as the create's
+    // group in the event, as Lambda would deliver it.
+    const receive = async (body: string, groupId: string) => {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queues.queueUrl,
+          MessageBody: body,
+          MessageGroupId: groupId,
+          MessageDeduplicationId: `${groupId}-${body.length}`,
+        }),
+      );
+      const answer = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MessageSystemAttributeNames: ['All'] }),
+      );
+      const message = answer.Messages?.[0];
+      if (!message) throw new Error('nothing received');
+      return toSqsRecord(message, queues.queueArn, 'us-east-1');
+    };
+    const head = await receive(JSON.stringify(cloopenCreate(tenantId, requestId)), `cloopen:${tenantId}`);
+    const next = await receive(JSON.stringify(close), 'other-group');
+    const records = [
+      head,
+      { ...next, attributes: { ...next.attributes, MessageGroupId: `cloopen:${tenantId}` } },
+    ];
+    pipeline.simulators.cloopen.inject({
+      fault: { kind: 'http-error', status: 503 },
+      operation: 'SubAccounts',
+    });
+
+    // Act
+    const response = await handler({ Records: records }, {
+      functionName: 'f',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 30_000,
+    } as Context);
+
+    // Assess: both go back to the queue, the head hidden for its backoff, the close visible at once.
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.messageId));
+    const depth = await queueDepth(sqs, queues.queueUrl);
+    expect(depth).toMatchObject({ visible: 1, inFlight: 1 });
   });
 });
