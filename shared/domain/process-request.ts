@@ -177,10 +177,35 @@ export async function processMessage(
     receivedAt: at,
     events: [{ at, kind: 'received', detail: delivery }],
   });
+  const isNew = entry.receivedAt === at && entry.messageId === message.messageId;
+  if (!isNew && entry.action !== request.action) {
+    // The caller reused a request id for another intent: applying it would break "one id, one effect",
+    // and treating it as a duplicate would drop it silently. Reject it, on its own record.
+    const text = `requestId ${request.requestId} was already used for a ${entry.action} of this account; a new intent needs a new requestId`;
+    await deps.ledger.recordRejection({
+      messageId: message.messageId,
+      requestId: request.requestId,
+      platform: request.platform,
+      tenantId: request.tenantId,
+      action: request.action,
+      status: 'rejected',
+      error: { reason: 'request-id-reused', message: text, retryable: false },
+      issues: [`requestId: ${text}`],
+      receivedAt: at,
+      finishedAt: at,
+      events: [{ at, kind: 'rejected', detail: text }],
+    });
+    return { kind: 'rejected', requestId: request.requestId, reason: 'request-id-reused', message: text };
+  }
   if (entry.status !== 'in-progress') {
+    await deps.ledger.appendEvent(key, request.requestId, {
+      at,
+      kind: 'duplicate',
+      detail: `${delivery}: already ${entry.status}; nothing done`,
+    });
     return { kind: 'duplicate', requestId: request.requestId, status: entry.status, result: entry.result };
   }
-  if (entry.receivedAt !== at) {
+  if (!isNew) {
     await deps.ledger.appendEvent(key, request.requestId, { at, kind: 'redelivered', detail: delivery });
   }
 

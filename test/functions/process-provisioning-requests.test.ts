@@ -123,19 +123,42 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     await pipeline.sendRaw(body, { groupId: `cloopen:${tenantId}`, deduplicationId: `${requestId}-a` });
     await pipeline.sendRaw(body, { groupId: `cloopen:${tenantId}`, deduplicationId: `${requestId}-b` });
     await pipeline.until({ platform: 'cloopen', tenantId }, active);
-    await eventually(async () => {
-      const depth = await drainQueue(pipeline.mq.sqs, pipeline.queues.queueUrl);
+    const [entry] = await eventually(async () => {
       const history = await pipeline.history({ platform: 'cloopen', tenantId });
-      return depth.length === 0 && history.length === 1 && history[0]?.events.length === 2
-        ? history
-        : undefined;
+      return history[0]?.events.some((e) => e.kind === 'duplicate') ? history : undefined;
     });
 
-    // Assess
+    // Assess: one sub-account, one request, its outcome unchanged, the second delivery noted.
     const named = pipeline.simulators.cloopen.state.accounts.filter(
       (a) => a.friendlyName === `${tenantId}@example.com`,
     );
     expect(named).toHaveLength(1);
+    expect(entry).toMatchObject({ requestId, status: 'succeeded', result: 'created' });
+    expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'succeeded', 'duplicate']);
+    expect((await pipeline.history({ platform: 'cloopen', tenantId })).length).toBe(1);
+  });
+
+  it('rejects a reused requestId that carries another action instead of dropping or applying it', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('reuse');
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Act
+    const close = { schemaVersion: 1, requestId, action: 'close', platform: 'cloopen', tenantId };
+    await pipeline.sendRaw(JSON.stringify(close), { groupId: `cloopen:${tenantId}` });
+    const history = await eventually(async () => {
+      const h = await pipeline.history({ platform: 'cloopen', tenantId });
+      return h.length === 2 ? h : undefined;
+    });
+
+    // Assess
+    expect(history[1]).toMatchObject({
+      status: 'rejected',
+      action: 'close',
+      error: { reason: 'request-id-reused' },
+    });
+    expect((await pipeline.account({ platform: 'cloopen', tenantId }))?.state).toBe('active');
   });
 
   it('does not create a second sub-account for a second create with a new requestId', async () => {
