@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { processEnvironment, vendorOverrides } from '../shared/config.ts';
 import { DEFAULT_STATE_FILE, type PollerLogger, startLocalStack } from './stack.ts';
 import { createTables, makeHandler, startSimulators } from './wiring.ts';
 
@@ -59,10 +60,24 @@ const logger: PollerLogger = {
 };
 
 const { dataDir, portBase } = options();
+// A vendor whose base URL is set in the environment is called there (say its sandbox), not simulated.
+const overrides = vendorOverrides(processEnvironment());
+const target = (vendor: 'CLOOPEN' | 'BAIJIAYUN', simulated: string | undefined) =>
+  overrides[`${vendor}_BASE_URL`]
+    ? `${overrides[`${vendor}_BASE_URL`]} (from ${vendor}_BASE_URL)`
+    : (simulated ?? '-');
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
-  stack = await startLocalStack({ dataDir, portBase, createTables, startSimulators, makeHandler, logger });
+  stack = await startLocalStack({
+    dataDir,
+    portBase,
+    createTables,
+    startSimulators,
+    makeHandler,
+    logger,
+    env: overrides,
+  });
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   const cause = error instanceof Error ? error.cause : undefined;
@@ -77,8 +92,8 @@ console.log(`Local provisioning stack running (pid ${info.pid})
   SQS (fauxqs)          ${info.sqsEndpoint}
   queue                 ${info.queueUrl}
   dead-letter queue     ${info.dlqUrl}
-  Cloopen simulator     ${info.simulators.CLOOPEN_BASE_URL ?? '-'}
-  Baijiayun simulator   ${info.simulators.BAIJIAYUN_BASE_URL ?? '-'}
+  Cloopen               ${target('CLOOPEN', info.simulators.CLOOPEN_BASE_URL)}
+  Baijiayun             ${target('BAIJIAYUN', info.simulators.BAIJIAYUN_BASE_URL)}
   data                  ${info.dataDir ?? 'in memory'}
 Described in ${state} for the CLI. In another terminal:
   npx provisioner send examples/signups.jsonl

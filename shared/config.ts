@@ -234,3 +234,22 @@ export function loadCliConfig(env: Environment = process.env): CliConfig {
     },
   );
 }
+
+/**
+ * The vendor settings (`CLOOPEN_*`, `BAIJIAYUN_*`) present in an environment, for the local stack: when an
+ * operator sets a vendor's base URL, that vendor's calls go there (a sandbox) instead of to its simulator.
+ * A vendor is taken from the environment only when its base URL is set, so a stray `CLOOPEN_FORMAT=xml`
+ * still applies to the simulator without pointing half of the settings elsewhere.
+ */
+export function vendorOverrides(env: Environment): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const prefix of ['CLOOPEN_', 'BAIJIAYUN_']) {
+    const ownTarget = Boolean(env[`${prefix}BASE_URL`]);
+    for (const [key, value] of Object.entries(env)) {
+      if (!key.startsWith(prefix) || !value) continue;
+      if (ownTarget || !/_(BASE_URL|ACCOUNT_SID|AUTH_TOKEN|APP_ID|PARTNER_ID|PARTNER_KEY)$/.test(key))
+        out[key] = value;
+    }
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import {
   loadBaijiayunConfig,
   loadCloopenConfig,
   loadRuntimeConfig,
+  vendorOverrides,
 } from '../../shared/config.ts';
 
 const SID = 'a'.repeat(32);
@@ -115,5 +116,25 @@ describe('loadRuntimeConfig', () => {
       }),
     );
     expect(error.variables).toContain('CREDENTIALS_LOCAL_KEY');
+  });
+});
+
+describe('vendorOverrides', () => {
+  it("takes a vendor's settings only when its base URL is set, and its other options always", () => {
+    // Act
+    const overrides = vendorOverrides({
+      CLOOPEN_BASE_URL: 'https://sandboxapp.cloopen.com:8883/2013-12-26',
+      CLOOPEN_ACCOUNT_SID: SID,
+      BAIJIAYUN_PARTNER_ID: '123',
+      BAIJIAYUN_TIMEOUT_MS: '5000',
+      LEDGER_TABLE_NAME: 'x',
+    });
+
+    // Assess
+    expect(overrides).toEqual({
+      CLOOPEN_BASE_URL: 'https://sandboxapp.cloopen.com:8883/2013-12-26',
+      CLOOPEN_ACCOUNT_SID: SID,
+      BAIJIAYUN_TIMEOUT_MS: '5000',
+    });
   });
 });
