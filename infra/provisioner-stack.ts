@@ -21,7 +21,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { LEDGER_STATE_INDEX, LEDGER_TABLE_KEYS } from '../shared/ledger/table.ts';
+import {
+  LEDGER_STATE_INDEX,
+  LEDGER_TABLE_KEYS,
+  NATURAL_KEY_PARTITION_PREFIX,
+} from '../shared/ledger/table.ts';
 import { PLATFORM_NAMES } from '../shared/ports/platform.ts';
 import { InfraConfigurationError } from './errors.ts';
 
@@ -280,12 +284,23 @@ export class ProvisionerStack extends Stack {
     );
 
     // Least privilege for the ledger: the handler reads, creates and updates items of the base table. It
-    // never deletes (histories are append-only), never scans, and the state index serves only the CLI.
+    // never scans, the state index serves only the CLI, and it deletes nothing but its own natural-key
+    // claims (a Baijiayun mobile change gives the old mobile up): histories are append-only.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LedgerReadWrite',
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         resources: [this.table.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerReleaseClaims',
+        actions: ['dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${NATURAL_KEY_PARTITION_PREFIX}*`] },
+        },
       }),
     );
 

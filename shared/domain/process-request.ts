@@ -326,6 +326,25 @@ function storedProfile(
   return rest;
 }
 
+/**
+ * Claims the natural key for the tenant before anything reaches the platform, so that a name or mobile
+ * already provisioned for another tenant is refused instead of created twice or, worse, adopted: two
+ * tenants must never share one sub-account.
+ */
+async function claim(
+  request: ProvisioningRequest,
+  naturalKey: string,
+  deps: ProvisioningDependencies,
+): Promise<void> {
+  const owner = await deps.ledger.claimNaturalKey(request.platform, naturalKey, request.tenantId);
+  if (owner !== request.tenantId) {
+    throw new RequestNotApplicableError(
+      `${request.platform} ${request.platform === 'cloopen' ? 'friendlyName' : 'mobile'} ${naturalKey} already belongs to tenant ${owner}`,
+      'natural-key-taken',
+    );
+  }
+}
+
 function platformOf(
   request: ProvisioningRequest,
   deps: ProvisioningDependencies,
@@ -364,6 +383,11 @@ async function create(
   }
   const at = now().toISOString();
   const naturalKey = naturalKeyOf(request);
+  await claim(request, naturalKey, deps);
+  if (account?.naturalKey && account.naturalKey !== naturalKey) {
+    // An earlier create of this tenant that never got a sub-account named another key: free it.
+    await deps.ledger.releaseNaturalKey(request.platform, account.naturalKey, request.tenantId);
+  }
   const expiresAt =
     request.platform === 'baijiayun'
       ? baijiayunExpiry(request, deps, now).toISOString()
@@ -508,6 +532,7 @@ async function update(
       creditMoney: p.creditMoney,
     };
     changed.push(...Object.entries(changes).flatMap(([k, v]) => (v === undefined ? [] : [k])));
+    if (p.mobile && p.mobile !== account.naturalKey) await claim(request, p.mobile, deps);
     if (changed.length > 0) {
       const answer = await deps.platforms.baijiayun.update(account.subAccountId, changes);
       if (answer.outcome === 'unsupported') throw new RequestNotApplicableError(answer.reason, 'unsupported');
@@ -533,6 +558,9 @@ async function update(
     lastError: undefined,
     updatedAt: now().toISOString(),
   });
+  if (account.naturalKey && naturalKey !== account.naturalKey) {
+    await deps.ledger.releaseNaturalKey(request.platform, account.naturalKey, request.tenantId);
+  }
   return {
     result: changed.length > 0 ? 'updated' : 'no-change',
     detail: changed.length > 0 ? `changed ${changed.join(', ')}` : 'nothing to change',

@@ -1,5 +1,6 @@
 import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -25,9 +26,11 @@ import { LedgerRequestNotFoundError, LedgerUsageError } from './errors.ts';
 import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
+  CLAIM_SORT_KEY,
   LEDGER_KEY_ATTRIBUTES,
   LEDGER_STATE_INDEX,
   MESSAGE_SORT_KEY_PREFIX,
+  naturalKeyPartitionKey,
   REQUEST_SORT_KEY_PREFIX,
   stateIndexPartitionKey,
   unattributedPartitionKey,
@@ -54,8 +57,8 @@ export interface DynamoDbLedgerOptions {
 }
 
 /**
- * Write capacity units of a typical create: `createAccount` (pending) → `beginRequest` →
- * `saveAccount` (active, sealed credentials and profile) → `concludeRequest`.
+ * Write capacity units of a typical create: `beginRequest` → `claimNaturalKey` → `createAccount`
+ * (pending) → `saveAccount` (active, sealed credentials and profile) → `concludeRequest`.
  *
  * - `table`: one unit per write, every item staying under 1 KB. Measured on dynalite by the ledger tests
  *   with a full Baijiayun record (all product lines, sealed password/partner key/secret key): 992 bytes,
@@ -65,7 +68,7 @@ export interface DynamoDbLedgerOptions {
  *   when the pending record enters it, two when `pending → active` moves it to another index key
  *   (a delete and a put). History items are not in the index and cost nothing there.
  */
-export const TYPICAL_CREATE_WRITE_UNITS = { table: 4, stateIndex: 3, total: 7 } as const;
+export const TYPICAL_CREATE_WRITE_UNITS = { table: 5, stateIndex: 3, total: 8 } as const;
 
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -325,6 +328,53 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
         );
       } catch (error) {
         // The same message rejected again (SQS redelivered it): the first record stands.
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async claimNaturalKey(platform, naturalKey, tenantId) {
+      const Key = { pk: naturalKeyPartitionKey(platform, naturalKey), sk: CLAIM_SORT_KEY };
+      try {
+        await call('claimNaturalKey', 'write', () =>
+          client.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { ...Key, platform, naturalKey, tenantId },
+              // Re-claiming one's own key (a retry) succeeds; someone else's fails.
+              ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenant',
+              ExpressionAttributeValues: { ':tenant': tenantId },
+              ...returnCapacity,
+            }),
+          ),
+        );
+        return tenantId;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const { Item } = await call('claimNaturalKey', 'read', () =>
+        client.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true, ...returnCapacity })),
+      );
+      if (typeof Item?.tenantId !== 'string') {
+        throw new ConcurrentUpdateError(`The claim on ${platform} ${naturalKey} changed while it was read`);
+      }
+      return Item.tenantId;
+    },
+
+    async releaseNaturalKey(platform, naturalKey, tenantId) {
+      try {
+        await call('releaseNaturalKey', 'write', () =>
+          client.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: { pk: naturalKeyPartitionKey(platform, naturalKey), sk: CLAIM_SORT_KEY },
+              ConditionExpression: 'tenantId = :tenant',
+              ExpressionAttributeValues: { ':tenant': tenantId },
+              ...returnCapacity,
+            }),
+          ),
+        );
+      } catch (error) {
+        // Not ours (or gone already): nothing to give up.
         if (!isConditionFailure(error)) throw error;
       }
     },

@@ -25,6 +25,7 @@ import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts'
  * | request history | `ACCOUNT#{platform}#{tenantId}` | `REQUEST#{requestId}` | — |
  * | rejected message, valid account | `ACCOUNT#{platform}#{tenantId}` | `MESSAGE#{messageId}` | — |
  * | rejected message, no valid account | `UNATTRIBUTED#{YYYY-MM-DD}` | `MESSAGE#{messageId}` | — |
+ * | natural-key claim (friendlyName, mobile) | `NATURALKEY#{platform}#{naturalKey}` | `CLAIM` | — |
  *
  * An account and all its history share one partition, so `getHistory` is one Query per item kind. The
  * index is sparse: only account records carry `gsi1pk`, so history never costs index writes.
@@ -57,6 +58,17 @@ export const MESSAGE_SORT_KEY_PREFIX = 'MESSAGE#';
 export function accountPartitionKey(key: AccountKey): string {
   return `ACCOUNT#${key.platform}#${key.tenantId}`;
 }
+
+/** `pk` prefix of natural-key claims (the deployed handler may delete only these). */
+export const NATURAL_KEY_PARTITION_PREFIX = 'NATURALKEY#';
+
+/** `pk` of the claim on a platform's natural key (friendlyName, mobile); its `sk` is {@link CLAIM_SORT_KEY}. */
+export function naturalKeyPartitionKey(platform: PlatformName, naturalKey: string): string {
+  return `${NATURAL_KEY_PARTITION_PREFIX}${platform}#${naturalKey}`;
+}
+
+/** `sk` of a natural-key claim. */
+export const CLAIM_SORT_KEY = 'CLAIM';
 
 /** `pk` of one UTC day's unattributed rejections. */
 export function unattributedPartitionKey(day: string): string {

@@ -121,6 +121,14 @@ export interface Ledger {
    * per `messageId`.
    */
   recordRejection(entry: HistoryEntry & { readonly messageId: string }): Promise<void>;
+  /**
+   * Claims a platform's natural key (Cloopen friendlyName, Baijiayun mobile) for a tenant, so that two
+   * tenants can never be given, or adopt, the same sub-account. Returns the tenant that holds the claim:
+   * `tenantId` itself when the claim is new or already its own, another tenant when the key is taken.
+   */
+  claimNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<string>;
+  /** Gives up a tenant's claim on a natural key (after a Baijiayun mobile change); others' claims stay. */
+  releaseNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<void>;
   /** Every request's history for one account, oldest first. */
   getHistory(key: AccountKey): Promise<HistoryEntry[]>;
   /** Accounts, optionally of one platform and/or state. */

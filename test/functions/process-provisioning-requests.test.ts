@@ -161,6 +161,28 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect((await pipeline.account({ platform: 'cloopen', tenantId }))?.state).toBe('active');
   });
 
+  it('refuses to give a second tenant the friendlyName another tenant holds, instead of adopting its sub-account', async () => {
+    // Prepare
+    const first = ids('owner');
+    const second = ids('intruder');
+    const name = `${first.tenantId}@shared.example.com`;
+    await pipeline.send([cloopenCreate(first.tenantId, first.requestId, name)]);
+    await pipeline.until({ platform: 'cloopen', tenantId: first.tenantId }, active);
+
+    // Act
+    await pipeline.send([cloopenCreate(second.tenantId, second.requestId, name)]);
+    const [entry] = await eventually(async () => {
+      const h = await pipeline.history({ platform: 'cloopen', tenantId: second.tenantId });
+      return h[0]?.status === 'rejected' ? h : undefined;
+    });
+
+    // Assess
+    expect(entry?.error).toMatchObject({ reason: 'natural-key-taken' });
+    expect(entry?.error?.message).toContain(first.tenantId);
+    expect(await pipeline.account({ platform: 'cloopen', tenantId: second.tenantId })).toBeUndefined();
+    expect(pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === name)).toHaveLength(1);
+  });
+
   it('does not create a second sub-account for a second create with a new requestId', async () => {
     // Prepare
     const { tenantId, requestId } = ids('again');

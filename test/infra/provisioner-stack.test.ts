@@ -255,20 +255,26 @@ describe('ProvisionerStack handler', () => {
 });
 
 describe('ProvisionerStack permissions', () => {
-  it('lets the handler read and write ledger items but not delete, scan or use the index', () => {
+  it('lets the handler read and write ledger items, delete only natural-key claims, and never scan or use the index', () => {
     const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
     const statements = handlerPolicyStatements();
 
     const dynamoActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
     const ledger = statements.find((s) => s.Sid === 'LedgerReadWrite');
+    const release = statements.find((s) => s.Sid === 'LedgerReleaseClaims');
 
     expect(dynamoActions.sort()).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
     expect(ledger?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    expect(release && actionsOf(release)).toEqual(['dynamodb:DeleteItem']);
+    expect(release?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NATURALKEY#*'] },
+    });
   });
 
   it('lets the handler Encrypt and Decrypt with the credentials key only under a platform and tenant context', () => {

@@ -587,8 +587,9 @@ describe('DynamoDB ledger costs', () => {
     };
 
     // Act
-    await ledger.createAccount(pending);
     await ledger.beginRequest(baijiayun, request);
+    await ledger.claimNaturalKey('baijiayun', '13800138000', baijiayun.tenantId);
+    await ledger.createAccount(pending);
     await ledger.saveAccount({
       ...pending,
       state: 'active',
@@ -622,8 +623,9 @@ describe('DynamoDB ledger costs', () => {
     // Assess
     const writes = spent.filter((entry) => entry.kind === 'write');
     expect(writes.map((entry) => [entry.operation, entry.units])).toEqual([
-      ['createAccount', 1],
       ['beginRequest', 1],
+      ['claimNaturalKey', 1],
+      ['createAccount', 1],
       ['saveAccount', 1],
       ['concludeRequest', 1],
     ]);
@@ -703,3 +705,35 @@ async function closedPort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+describe('natural-key claims', () => {
+  it('give a key to the first tenant, again to it on a retry, and never to a second tenant', async () => {
+    // Prepare
+    const { ledger } = await freshLedger();
+
+    // Act
+    const first = await ledger.claimNaturalKey('cloopen', 'a&b@example.com', 'tenant_a');
+    const again = await ledger.claimNaturalKey('cloopen', 'a&b@example.com', 'tenant_a');
+    const other = await ledger.claimNaturalKey('cloopen', 'a&b@example.com', 'tenant_b');
+    const otherPlatform = await ledger.claimNaturalKey('baijiayun', 'a&b@example.com', 'tenant_b');
+
+    // Assess
+    expect([first, again, other, otherPlatform]).toEqual(['tenant_a', 'tenant_a', 'tenant_a', 'tenant_b']);
+  });
+
+  it('are released only by their holder', async () => {
+    // Prepare
+    const { ledger } = await freshLedger();
+    await ledger.claimNaturalKey('baijiayun', '13800000001', 'tenant_a');
+
+    // Act
+    await ledger.releaseNaturalKey('baijiayun', '13800000001', 'tenant_b');
+    const afterStranger = await ledger.claimNaturalKey('baijiayun', '13800000001', 'tenant_b');
+    await ledger.releaseNaturalKey('baijiayun', '13800000001', 'tenant_a');
+    const afterHolder = await ledger.claimNaturalKey('baijiayun', '13800000001', 'tenant_b');
+
+    // Assess
+    expect(afterStranger).toBe('tenant_a');
+    expect(afterHolder).toBe('tenant_b');
+  });
+});
