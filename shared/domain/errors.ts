@@ -50,13 +50,19 @@ export class DependencyUnavailableError extends ProvisioningError {
 /**
  * The one place that decides whether a failure is retried.
  *
- * Platform errors are retryable for timeouts, network failures, 5xx/internal codes and rate limits;
- * everything a platform said "no" to on purpose is permanent. Domain errors carry their own decision.
+ * Platform errors are retryable for timeouts, network failures, 5xx/internal codes and rate limits, and
+ * whenever a state-changing call's outcome is unknown; everything a platform said "no" to on purpose is
+ * permanent. Domain errors carry their own decision.
  * Anything else (a bug, an unexpected throw) is retryable: SQS redelivers it a bounded number of times and
  * the DLQ keeps it, which loses nothing, whereas calling it permanent would drop the request.
  */
 export function classifyFailure(error: unknown): FailureClass {
-  if (isPlatformError(error)) return RETRYABLE_CATEGORIES.has(error.category) ? 'retryable' : 'permanent';
+  if (isPlatformError(error)) {
+    // A state-changing call that may have taken effect (its answer was lost or unreadable) is retried:
+    // the retry looks the sub-account up before acting again, so nothing the platform made is orphaned.
+    if (error.outcomeUnknown) return 'retryable';
+    return RETRYABLE_CATEGORIES.has(error.category) ? 'retryable' : 'permanent';
+  }
   if (error instanceof ProvisioningError) return error.retryable ? 'retryable' : 'permanent';
   return 'retryable';
 }

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { CredentialCipher } from '../ports/cipher.ts';
 import { isPlatformError } from '../ports/errors.ts';
 import type {
@@ -94,6 +94,26 @@ export function generatePassword(): Secret {
   return new Secret(value);
 }
 
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, canonical(v)]),
+  );
+}
+
+/**
+ * What a request asks for, as a hash that does not depend on key order. The password is left out: an
+ * unsalted hash of a short password next to the rest of the request would be a guessable copy of it.
+ */
+export function fingerprint(request: ProvisioningRequest): string {
+  const profile = 'profile' in request ? storedProfile(request.profile) : undefined;
+  const body = canonical({ ...request, profile });
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
 function describe(error: unknown): string {
   if (isPlatformError(error)) {
     const vendor = [error.code, error.vendorMessage].filter(Boolean).join(' ');
@@ -166,6 +186,7 @@ export async function processMessage(
 
   const request = parsed.request;
   const key: AccountKey = { platform: request.platform, tenantId: request.tenantId };
+  const print = fingerprint(request);
   const delivery = `delivery ${message.receiveCount} (message ${message.messageId})`;
   const entry = await deps.ledger.beginRequest(key, {
     requestId: request.requestId,
@@ -173,15 +194,18 @@ export async function processMessage(
     platform: request.platform,
     tenantId: request.tenantId,
     action: request.action,
+    fingerprint: print,
     status: 'in-progress',
     receivedAt: at,
     events: [{ at, kind: 'received', detail: delivery }],
   });
   const isNew = entry.receivedAt === at && entry.messageId === message.messageId;
-  if (!isNew && entry.action !== request.action) {
+  const reused =
+    entry.fingerprint === undefined ? entry.action !== request.action : entry.fingerprint !== print;
+  if (!isNew && reused) {
     // The caller reused a request id for another intent: applying it would break "one id, one effect",
     // and treating it as a duplicate would drop it silently. Reject it, on its own record.
-    const text = `requestId ${request.requestId} was already used for a ${entry.action} of this account; a new intent needs a new requestId`;
+    const text = `requestId ${request.requestId} was already used for another ${entry.action} of this account; a new intent needs a new requestId`;
     await deps.ledger.recordRejection({
       messageId: message.messageId,
       requestId: request.requestId,
@@ -278,6 +302,10 @@ async function markAccountFailed(
     version: account.version + 1,
     updatedAt: at,
   });
+  // No sub-account was made under that key: let it go, so it does not block anyone (a retry claims it again).
+  if (creating && account.naturalKey) {
+    await deps.ledger.releaseNaturalKey(request.platform, account.naturalKey, request.tenantId);
+  }
 }
 
 async function apply(
@@ -300,6 +328,14 @@ function provisioned(
   account: AccountRecord | undefined,
   request: ProvisioningRequest,
 ): AccountRecord & { subAccountId: string } {
+  if (account?.state === 'pending' && !account.subAccountId) {
+    // Its create is still being retried (or waits in the DLQ for a redrive): wait behind it rather than
+    // drop this request, so the tenant's requests still apply in the order they were sent.
+    throw new ProvisioningError(
+      `Cannot ${request.action} ${request.platform}/${request.tenantId} yet: its create (${account.pendingRequestId}) has not finished`,
+      { reason: 'waiting-for-create', retryable: true },
+    );
+  }
   if (!account?.subAccountId) {
     throw new RequestNotApplicableError(
       `Cannot ${request.action} ${request.platform}/${request.tenantId}: no sub-account has been provisioned for it${
@@ -532,10 +568,25 @@ async function update(
       creditMoney: p.creditMoney,
     };
     changed.push(...Object.entries(changes).flatMap(([k, v]) => (v === undefined ? [] : [k])));
-    if (p.mobile && p.mobile !== account.naturalKey) await claim(request, p.mobile, deps);
+    const newMobile = p.mobile && p.mobile !== account.naturalKey ? p.mobile : undefined;
+    if (newMobile) await claim(request, newMobile, deps);
     if (changed.length > 0) {
-      const answer = await deps.platforms.baijiayun.update(account.subAccountId, changes);
-      if (answer.outcome === 'unsupported') throw new RequestNotApplicableError(answer.reason, 'unsupported');
+      try {
+        const answer = await deps.platforms.baijiayun.update(account.subAccountId, changes);
+        if (answer.outcome === 'unsupported')
+          throw new RequestNotApplicableError(answer.reason, 'unsupported');
+      } catch (error) {
+        // The platform refused for good: the new mobile is not this tenant's after all.
+        if (newMobile && classifyFailure(error) === 'permanent') {
+          await deps.ledger.releaseNaturalKey(request.platform, newMobile, request.tenantId);
+        }
+        throw error;
+      }
+    }
+    if (newMobile && account.naturalKey) {
+      // Released before the record names the new mobile: a crash in between re-runs this update, whose
+      // platform call is idempotent and whose release finds nothing left to do.
+      await deps.ledger.releaseNaturalKey(request.platform, account.naturalKey, request.tenantId);
     }
     if (p.mobile) naturalKey = p.mobile;
     if (p.password !== undefined && account.credentials) {
@@ -558,9 +609,6 @@ async function update(
     lastError: undefined,
     updatedAt: now().toISOString(),
   });
-  if (account.naturalKey && naturalKey !== account.naturalKey) {
-    await deps.ledger.releaseNaturalKey(request.platform, account.naturalKey, request.tenantId);
-  }
   return {
     result: changed.length > 0 ? 'updated' : 'no-change',
     detail: changed.length > 0 ? `changed ${changed.join(', ')}` : 'nothing to change',

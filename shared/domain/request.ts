@@ -34,9 +34,10 @@ const expiresAt = instant.describe('When the expiry sweep suspends or closes the
 /** Cloopen create profile. */
 export const cloopenCreateProfile = z
   .object({
-    friendlyName: text(64).describe(
-      'Unique sub-account name on the master account; the vendor recommends an email address.',
-    ),
+    friendlyName: text(64)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+      .regex(/^[^\u0000-\u001f\u007f]+$/, 'friendlyName must not contain control characters')
+      .describe('Unique sub-account name on the master account; the vendor recommends an email address.'),
     appId: z
       .string()
       .regex(/^[A-Za-z0-9]{32}$/, 'appId must be 32 letters and digits')

@@ -65,6 +65,8 @@ export interface HistoryEntry {
   readonly platform?: string | undefined;
   readonly tenantId?: string | undefined;
   readonly action?: string | undefined;
+  /** A hash of what the request asked for (passwords left out), to tell a redelivery from a reused id. */
+  readonly fingerprint?: string | undefined;
   readonly status: RequestStatus;
   /** What came of it when it succeeded: `created`, `adopted`, `already-provisioned`, `suspended`, `no-change`, … */
   readonly result?: string | undefined;

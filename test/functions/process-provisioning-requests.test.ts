@@ -183,6 +183,28 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === name)).toHaveLength(1);
   });
 
+  it('rejects a reused requestId whose payload differs even when the action is the same', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('reuse2');
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    await pipeline.until({ platform: 'cloopen', tenantId }, active);
+
+    // Act
+    const other = cloopenCreate(tenantId, requestId, `${tenantId}-other@example.com`);
+    await pipeline.sendRaw(JSON.stringify(other), { groupId: `cloopen:${tenantId}` });
+    const history = await eventually(async () => {
+      const h = await pipeline.history({ platform: 'cloopen', tenantId });
+      return h.length === 2 ? h : undefined;
+    });
+
+    // Assess
+    expect(history[1]).toMatchObject({ status: 'rejected', error: { reason: 'request-id-reused' } });
+    const named = pipeline.simulators.cloopen.state.accounts.filter((a) =>
+      a.friendlyName.startsWith(`${tenantId}-other`),
+    );
+    expect(named).toHaveLength(0);
+  });
+
   it('does not create a second sub-account for a second create with a new requestId', async () => {
     // Prepare
     const { tenantId, requestId } = ids('again');
@@ -288,6 +310,11 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
 
     // Assess
     expect(record.lastError).toMatchObject({ code: '111181', retryable: false });
+    // Nothing was created under the name, so the claim on it is given up.
+    const ledger = pipeline.runtime.provisioning.ledger;
+    expect(await ledger.claimNaturalKey('cloopen', `${tenantId}@example.com`, 'someone_else')).toBe(
+      'someone_else',
+    );
     const [entry] = await pipeline.history({ platform: 'cloopen', tenantId });
     expect(entry?.status).toBe('failed');
     expect(entry?.events.filter((e) => e.kind === 'received' || e.kind === 'redelivered')).toHaveLength(1);
@@ -415,6 +442,23 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(entry?.status).toBe('in-progress');
     expect(entry?.events.at(-1)?.detail).toMatch(/moves to the dead-letter queue/);
     expect((await pipeline.account({ platform: 'baijiayun', tenantId }))?.state).toBe('pending');
+
+    // Act 2: a suspend sent while the create waits in the DLQ
+    await pipeline.send([
+      { schemaVersion: 1, requestId: `${requestId}-s`, action: 'suspend', platform: 'baijiayun', tenantId },
+    ]);
+    const waiting = await eventually(async () => {
+      const h = await pipeline.history({ platform: 'baijiayun', tenantId });
+      const suspend = h.find((e) => e.requestId === `${requestId}-s`);
+      return suspend?.events.some((e) => e.kind === 'attempt-failed') ? suspend : undefined;
+    });
+
+    // Assess 2: it waits behind the create (retried, then the DLQ) instead of being rejected for good.
+    expect(waiting.status).toBe('in-progress');
+    expect(waiting.events.find((e) => e.kind === 'attempt-failed')?.error).toMatchObject({
+      reason: 'waiting-for-create',
+      retryable: true,
+    });
   });
 });
 
