@@ -46,7 +46,13 @@ function retryAfter(response: Response): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
-async function once(call: HttpCall, options: HttpOptions): Promise<HttpAnswer> {
+/** One exchange's answer, and the error a 429 or 5xx status alone would mean. */
+interface Exchange {
+  readonly answer: HttpAnswer;
+  readonly statusFailure?: PlatformError | undefined;
+}
+
+async function once(call: HttpCall, options: HttpOptions): Promise<Exchange> {
   const doFetch = options.fetch ?? fetch;
   const signal = AbortSignal.timeout(options.timeoutMs);
   const where = `${call.platform} ${call.operation}`;
@@ -58,27 +64,29 @@ async function once(call: HttpCall, options: HttpOptions): Promise<HttpAnswer> {
       signal,
     });
     const text = await response.text();
+    const answer = { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
     if (response.status === 429) {
-      throw new PlatformError(`${where}: rate limited (HTTP 429)`, {
+      const statusFailure = new PlatformError(`${where}: rate limited (HTTP 429)`, {
         platform: call.platform,
         category: 'rate-limited',
         code: 'HTTP 429',
         operation: call.operation,
         retryAfterSeconds: retryAfter(response),
       });
+      return { answer, statusFailure };
     }
     if (response.status >= 500) {
-      throw new PlatformError(`${where}: server error (HTTP ${response.status})`, {
+      const statusFailure = new PlatformError(`${where}: server error (HTTP ${response.status})`, {
         platform: call.platform,
         category: 'server',
         code: `HTTP ${response.status}`,
         operation: call.operation,
         outcomeUnknown: call.mutates,
       });
+      return { answer, statusFailure };
     }
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+    return { answer };
   } catch (error) {
-    if (error instanceof PlatformError) throw error;
     const timedOut = signal.aborted;
     throw new PlatformError(
       timedOut ? `${where}: no answer within ${options.timeoutMs} ms` : `${where}: network failure`,
@@ -93,13 +101,40 @@ async function once(call: HttpCall, options: HttpOptions): Promise<HttpAnswer> {
   }
 }
 
+/**
+ * Reads a 429 or 5xx answer. Neither vendor documents the HTTP status of its errors, and both put the
+ * real verdict in the body (Cloopen `statusCode`, Baijiayun `code`): a 500 carrying "signature rejected"
+ * is an authentication failure, permanent, not a server error worth retrying. So `interpret` reads the
+ * body first; only when it cannot (a `protocol` error: a proxy's page, an empty body) or finds no error
+ * in it does the status alone decide.
+ */
+function statusVerdict<T>(
+  answer: HttpAnswer,
+  statusFailure: PlatformError,
+  interpret: (answer: HttpAnswer) => T,
+): PlatformError {
+  try {
+    interpret(answer);
+  } catch (error) {
+    if (error instanceof PlatformError && error.category !== 'protocol') {
+      // The vendor's code is the better record; the transport's Retry-After is still the best wait hint.
+      if (error.retryAfterSeconds === undefined && statusFailure.retryAfterSeconds !== undefined) {
+        Object.assign(error, { retryAfterSeconds: statusFailure.retryAfterSeconds });
+      }
+      return error;
+    }
+  }
+  return statusFailure;
+}
+
 const TRANSIENT = new Set(['timeout', 'network', 'server', 'rate-limited']);
 
 /**
  * Sends one call with a timeout (`AbortSignal.timeout`) over Node's pooled keep-alive `fetch`, and hands
  * the answer to `interpret`, the vendor's reading of its body (which throws {@link PlatformError}s for
- * the vendor's error codes). Transport failures, 429 and 5xx become {@link PlatformError}s here.
- * Reads are retried with jittered backoff when the failure, from either step, is transient.
+ * the vendor's error codes). Transport failures become {@link PlatformError}s here; so do 429 and 5xx,
+ * unless their body carries a vendor code `interpret` recognises, whose error then wins (see
+ * {@link statusVerdict}). Reads are retried with jittered backoff when the failure, from either step, is transient.
  */
 export async function request<T>(
   call: HttpCall,
@@ -110,7 +145,9 @@ export async function request<T>(
   const base = options.retryBaseMs ?? 200;
   for (let attempt = 1; ; attempt++) {
     try {
-      return interpret(await once(call, options));
+      const { answer, statusFailure } = await once(call, options);
+      if (statusFailure !== undefined) throw statusVerdict(answer, statusFailure, interpret);
+      return interpret(answer);
     } catch (error) {
       const transient = error instanceof PlatformError && TRANSIENT.has(error.category);
       if (!transient || attempt >= attempts) throw error;

@@ -115,6 +115,23 @@ export interface CloopenSimulatorOptions {
   /** Whether a closed sub-account's name can be taken again (unconfirmed on the platform). */
   readonly closedNamesReusable?: boolean | undefined;
   readonly masterAccount?: Partial<SimulatedMasterAccount> | undefined;
+  /**
+   * What `GetSubAccounts`' `totalCount` counts ("子账号的数量" in the docs): every visible sub-account of
+   * the app (`all`, default) or only those on this page (`page`).
+   */
+  readonly totalCountMeans?: 'all' | 'page' | undefined;
+  /** The largest page it serves: a larger (valid) `offset` gets this many, silently. Default 100. */
+  readonly servedPageSize?: number | undefined;
+  /**
+   * The answer for a name or sid it has no sub-account for (`QuerySubAccountByName`, `CloseSubAccount`).
+   * Undocumented on the platform; default `111143` "【账号】子账户不存在".
+   */
+  readonly notFoundAnswer?: { readonly code: string; readonly message: string } | undefined;
+  /**
+   * The HTTP status of every answer carrying an error `statusCode` (the platform's is undocumented).
+   * Default 200.
+   */
+  readonly errorHttpStatus?: number | undefined;
 }
 
 /** A running simulator. */
@@ -185,8 +202,8 @@ function isFaultRule(value: unknown): value is FaultRule {
  * 127.0.0.1. It checks what the documents require — path and version, method per Func, `sig` (upper-case
  * hex MD5 of sid + token + ts), `Authorization` (base64 `sid:ts` with the same ts), ts format and its
  * 24-hour window on China's clock, `Accept`/`Content-Type`, fields and their bounds, name uniqueness — and
- * answers in the documents' shapes, in the format `Accept` asks for, HTTP 200 with a `statusCode` for
- * every platform error.
+ * answers in the documents' shapes, in the format `Accept` asks for, HTTP 200 (or `errorHttpStatus`) with
+ * a `statusCode` for every platform error.
  */
 export async function startCloopenSimulator(
   options: CloopenSimulatorOptions,
@@ -194,6 +211,13 @@ export async function startCloopenSimulator(
   const now = options.now ?? (() => new Date());
   const token = typeof options.authToken === 'string' ? options.authToken : options.authToken.reveal();
   const base = options.startNoBase ?? 0;
+  const totalCountMeans = options.totalCountMeans ?? 'all';
+  const servedPageSize = options.servedPageSize ?? 100;
+  const errorHttpStatus = options.errorHttpStatus ?? 200;
+  const subAccountMissing = () =>
+    options.notFoundAnswer === undefined
+      ? new VendorAnswer(CLOOPEN_SIM_CODES.subAccountMissing)
+      : new VendorAnswer(options.notFoundAnswer.code, options.notFoundAnswer.message);
   const apps = new Set(options.appIds);
   const faults = new FaultQueue();
   const startedAt = chinaDateTime(now());
@@ -295,10 +319,11 @@ export async function startCloopenSimulator(
           (a) => a.appId === appId && (a.status === 'active' || options.closedVisibleInList),
         );
         const from = base === 0 ? startNo : Math.max(startNo, 1) - 1;
+        const served = visible.slice(from, from + Math.min(offset, servedPageSize));
         return {
           statusCode: CLOOPEN_SIM_CODES.success,
-          totalCount: String(visible.length),
-          SubAccount: visible.slice(from, from + offset).map((a) => ({
+          totalCount: String(totalCountMeans === 'all' ? visible.length : served.length),
+          SubAccount: served.map((a) => ({
             subAccountSid: a.subAccountSid,
             subToken: a.subToken,
             friendlyName: a.friendlyName,
@@ -315,7 +340,7 @@ export async function startCloopenSimulator(
         const found =
           state.accounts.find((a) => a.appId === appId && a.friendlyName === name && a.status === 'active') ??
           state.accounts.find((a) => a.appId === appId && nameHeld(a, name));
-        if (found === undefined) throw new VendorAnswer(CLOOPEN_SIM_CODES.subAccountMissing);
+        if (found === undefined) throw subAccountMissing();
         return { statusCode: CLOOPEN_SIM_CODES.success, SubAccount: created(found) };
       }
       case 'CloseSubAccount': {
@@ -328,7 +353,7 @@ export async function startCloopenSimulator(
           (a) =>
             a.subAccountSid === sid && a.status === 'active' && (appId === undefined || a.appId === appId),
         );
-        if (found === undefined) throw new VendorAnswer(CLOOPEN_SIM_CODES.subAccountMissing);
+        if (found === undefined) throw subAccountMissing();
         found.status = 'closed';
         return { statusCode: CLOOPEN_SIM_CODES.success };
       }
@@ -397,7 +422,12 @@ export async function startCloopenSimulator(
   }
 
   function vendorError(res: ServerResponse, format: SimFormat, code: string, message: string): void {
-    send(res, 200, answerContentType(format), encodeAnswer(format, { statusCode: code, statusMsg: message }));
+    send(
+      res,
+      errorHttpStatus,
+      answerContentType(format),
+      encodeAnswer(format, { statusCode: code, statusMsg: message }),
+    );
   }
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -56,6 +56,12 @@ export interface CloopenClientDeps {
 export const CLOOPEN_MAX_PAGE_SIZE = 100;
 /** Longest `friendlyName` sent: the documents give 64 letters and digits for account names. */
 export const CLOOPEN_MAX_FRIENDLY_NAME = 64;
+/**
+ * C0 controls and DEL: the docs ask for letters and digits, XML 1.0 cannot carry most of them at all, and
+ * a name that cannot travel in both formats could never be found again by name.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 // A runaway guard only: 10 000 pages of 100 is far beyond any master account.
 const MAX_PAGES = 10_000;
 
@@ -67,9 +73,10 @@ const MAX_PAGES = 10_000;
  * "Not found" by name: no public source gives the `statusCode` Cloopen answers when
  * `QuerySubAccountByName` finds nothing (public code only shows `111150` "【账号】子账户名称重复" and the
  * create-then-query-by-name pattern). So a success answer without `SubAccount`, and an error whose
- * `statusMsg` says the sub-account does not exist (`子账户不存在` and variants), both mean "none"; every
- * other code stays an error. `close` of an unknown or already-closed sid is a `not-found` error for the
- * same reason: the two cannot be told apart.
+ * `statusMsg` says the sub-account does not exist (`子账户不存在` and variants), both mean "none". A code
+ * the client cannot place (category `unknown` or `invalid-request`) is settled by scanning
+ * `GetSubAccounts` of the same app for the name; every other code stays an error. `close` of an unknown
+ * or already-closed sid is a `not-found` error for the same reason: the two cannot be told apart.
  */
 export interface CloopenClient extends CloopenPlatform {
   /** `AccountInfo` as the platform reports it, every value a string. */
@@ -80,7 +87,10 @@ export interface CloopenClient extends CloopenPlatform {
     offset: number;
     appId?: string | undefined;
   }): Promise<CloopenSubAccountPage>;
-  /** `QuerySubAccountByName`: the sub-account with its credentials, `undefined` when none has the name. */
+  /**
+   * `QuerySubAccountByName` (or, when its refusal cannot be placed, a scan of `GetSubAccounts` of the same
+   * app): the sub-account with its credentials, `undefined` when none has the name.
+   */
   findWithCredentials(friendlyName: string, appId?: string): Promise<SubAccountWithCredentials | undefined>;
 }
 
@@ -97,7 +107,11 @@ function answerFormat(requested: CloopenFormat, contentType: string): CloopenFor
   return requested;
 }
 
-/** Reads any non-5xx answer: `statusCode` decides, whatever the HTTP status (errors' status is undocumented). */
+/**
+ * Reads an answer: `statusCode` decides, whatever the HTTP status (errors' status is undocumented). A 4xx
+ * without one is a refusal in front of the API; any other unreadable answer is a `protocol` error (for a
+ * 5xx, `request` then falls back to the status).
+ */
 function interpretAnswer<T>(
   answer: HttpAnswer,
   format: CloopenFormat,
@@ -108,7 +122,7 @@ function interpretAnswer<T>(
   try {
     envelope = decodeCloopenEnvelope(answerFormat(format, answer.contentType), answer.text, context);
   } catch (error) {
-    if (answer.status < 400 || !(error instanceof CloopenError)) throw error;
+    if (answer.status < 400 || answer.status >= 500 || !(error instanceof CloopenError)) throw error;
     // A 4xx without a readable statusCode: something in front of the API refused the request as sent.
     const authentication = answer.status === 401 || answer.status === 403;
     throw new CloopenError(
@@ -181,16 +195,27 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
   }
 
   /**
-   * Every sub-account of the configured app, each once. Whether `startNo` counts from 0 or 1 is not
-   * clear from the docs ("默认从0开始"), so paging starts at 0, advances by the page size and drops
-   * accounts already seen: on a 1-based platform pages then overlap by one instead of skipping one.
-   * It stops on an empty page, once `totalCount` accounts were seen, on a short page when there is no
-   * `totalCount`, and on a page with nothing new — unless `totalCount` says more exist and the page before
-   * did bring something (with page size 1 on a 1-based platform, `startNo` 0 and 1 are the same page).
-   * A platform that refuses or answers nothing at `startNo` 0 while reporting accounts is asked again
-   * from 1.
+   * Every sub-account of one app (the configured one by default), each once.
+   *
+   * Whether `startNo` counts from 0 or 1 is not clear from the docs ("默认从0开始"), so paging starts at
+   * 0, advances by what each page served and drops accounts already seen: on a 1-based platform pages
+   * then overlap by one instead of skipping one. A platform that refuses or answers nothing at `startNo`
+   * 0 while reporting accounts is asked again from 1.
+   *
+   * `totalCount` is documented only as "子账号的数量": the number of all sub-accounts or of this page's.
+   * The stop rule holds for both readings, so `totalCount` alone never ends the walk:
+   * - an empty page ends it;
+   * - a second page in a row that adds nothing new ends it (one such page is expected with page size 1
+   *   on a 1-based platform, where `startNo` 0 and 1 are the same page);
+   * - a short page (fewer than asked) ends it, unless `totalCount` claims more than both what was seen
+   *   and this page's length: then the server capped the page size and more pages follow;
+   * - a full page never ends it, even when `seen >= totalCount` (under the per-page reading that is true
+   *   of every full page); the price is one empty page after an exact multiple of the page size.
    */
-  async function* allRecords(pageSize: number): AsyncGenerator<CloopenSubAccountRecord> {
+  async function* allRecords(
+    pageSize: number,
+    appId: string | undefined = undefined,
+  ): AsyncGenerator<CloopenSubAccountRecord> {
     const seen = new Set<string>();
     let startNo = 0;
     let retriedFromOne = false;
@@ -198,7 +223,7 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
     for (let pages = 0; pages < MAX_PAGES; pages++) {
       let page: CloopenSubAccountPage;
       try {
-        page = await getSubAccounts({ startNo, offset: pageSize });
+        page = await getSubAccounts({ startNo, offset: pageSize, appId });
       } catch (error) {
         const refusedZero =
           startNo === 0 &&
@@ -210,7 +235,8 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
         startNo = 1;
         continue;
       }
-      if (startNo === 0 && !retriedFromOne && page.subAccounts.length === 0 && (page.totalCount ?? 0) > 0) {
+      const served = page.subAccounts.length;
+      if (startNo === 0 && !retriedFromOne && served === 0 && (page.totalCount ?? 0) > 0) {
         retriedFromOne = true;
         startNo = 1;
         continue;
@@ -222,17 +248,35 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
         added++;
         yield record;
       }
-      if (page.subAccounts.length === 0) return;
-      if (page.totalCount === undefined) {
-        if (added === 0 || page.subAccounts.length < pageSize) return;
-      } else if (seen.size >= page.totalCount || (added === 0 && !previousAdded)) {
-        return;
+      if (served === 0) return;
+      if (added === 0 && !previousAdded) return;
+      if (served < pageSize) {
+        const total = page.totalCount;
+        const capped = total !== undefined && total > seen.size && total > served;
+        if (!capped) return;
       }
       previousAdded = added > 0;
-      startNo += pageSize;
+      startNo += served;
     }
   }
 
+  /** The sub-account named `friendlyName` among every page of `GetSubAccounts` of the app. */
+  async function scanForName(
+    friendlyName: string,
+    appId: string | undefined,
+  ): Promise<CloopenSubAccountRecord | undefined> {
+    for await (const record of allRecords(CLOOPEN_MAX_PAGE_SIZE, appId)) {
+      if (record.friendlyName === friendlyName) return record;
+    }
+    return undefined;
+  }
+
+  /**
+   * `QuerySubAccountByName`. The "no such name" answer is undocumented (see {@link CloopenClient}): a
+   * `statusMsg` saying the sub-account does not exist means none. Any other code we cannot place
+   * (`unknown`, or `invalid-request`, which an unknown code for "not found" may also be read as) is not
+   * trusted either way: the list of the same app is scanned for the name before answering.
+   */
   async function queryByName(
     friendlyName: string,
     appId?: string,
@@ -244,6 +288,8 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
         false,
         decodeQueried,
       );
+      // Exact comparison on purpose: nothing documents names as case-insensitive, so another spelling
+      // in the answer is another account, or an answer we do not understand.
       if (record?.friendlyName !== undefined && record.friendlyName !== friendlyName) {
         throw new CloopenError('cloopen QuerySubAccountByName: answer names another sub-account', {
           category: 'protocol',
@@ -252,8 +298,10 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
       }
       return record;
     } catch (error) {
-      if (error instanceof CloopenError && error.code !== undefined) {
-        if (isSubAccountMissing(error.code, error.vendorMessage)) return undefined;
+      if (!(error instanceof CloopenError) || error.code === undefined) throw error;
+      if (isSubAccountMissing(error.code, error.vendorMessage)) return undefined;
+      if (error.category === 'unknown' || error.category === 'invalid-request') {
+        return scanForName(friendlyName, appId);
       }
       throw error;
     }
@@ -289,6 +337,12 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
           { category: 'invalid-request', operation: 'SubAccounts' },
         );
       }
+      if (CONTROL_CHARACTER.test(friendlyName)) {
+        throw new CloopenError('cloopen SubAccounts: friendlyName must not contain control characters', {
+          category: 'invalid-request',
+          operation: 'SubAccounts',
+        });
+      }
       try {
         const record = await call(
           'SubAccounts',
@@ -314,14 +368,18 @@ export function createCloopenClient(config: CloopenConfig, deps: CloopenClientDe
      * and a search of public code (SDKs, projects calling the API) found only `111150` ("【账号】子账户名称重复")
      * and the callers' pattern of querying by name after it; no public list gives the not-found code. So
      * a success answer without a `SubAccount`, and an error whose `statusMsg` says the sub-account does
-     * not exist (`子账户不存在` and variants), both mean "none"; any other code is an error.
+     * not exist (`子账户不存在` and variants), both mean "none"; a code of category `unknown` or
+     * `invalid-request` falls back to scanning `GetSubAccounts` for the name; any other code is an error.
      */
     async findByNaturalKey(naturalKey: string): Promise<SubAccount | undefined> {
       const record = await queryByName(naturalKey);
       return record === undefined ? undefined : toSubAccount(record, 'unknown', naturalKey);
     },
 
-    /** One QuerySubAccountByName in the create's own app: the answer carries the credentials too. */
+    /**
+     * One QuerySubAccountByName in the create's own app (the answer carries the credentials too), or a
+     * scan of that app's list when the query's refusal cannot be placed.
+     */
     async findExisting(input: CloopenCreateInput): Promise<SubAccountWithCredentials | undefined> {
       return withCredentials(input.friendlyName, input.appId);
     },

@@ -48,7 +48,9 @@ function inRange(code: string, low: number, high: number): boolean {
  * are platform-internal errors, both worth retrying; `111106` (timestamp expired), `111109` (sig check
  * failed) and `111113` (timestamp format) are authentication failures; `111138`-`111142` are states of
  * the main account (not activated, suspended, closed, missing, in arrears); `111150` is a taken
- * `friendlyName`; `111176`-`111182` are states of the app except `111181` (app does not exist).
+ * `friendlyName`; `111176`-`111182` are states of the app, `111181` (app does not exist) included: the
+ * notes list it among the app's states, and `not-found` would tell callers the sub-account is gone (a
+ * close would then read as already done) when only the app id is wrong.
  *
  * No public source lists the code for "sub-account does not exist" (see `findByNaturalKey` in
  * `client.ts`), so an otherwise unknown code is read as `not-found` only when its `statusMsg` says a
@@ -61,13 +63,15 @@ export function cloopenCategory(code: string, statusMsg?: string): PlatformError
   if (code === '111106' || code === '111109' || code === '111113') return 'authentication';
   if (inRange(code, 111138, 111142)) return 'account-state';
   if (code === '111150') return 'conflict';
-  if (code === '111181') return 'not-found';
   if (inRange(code, 111176, 111182)) return 'account-state';
   if (statusMsg !== undefined && SUB_ACCOUNT_MISSING.test(statusMsg)) return 'not-found';
   return 'unknown';
 }
 
-/** True when the code means the sub-account itself is missing (not the app, not the main account). */
+/**
+ * True when the code means the sub-account itself is missing (not the app, not the main account). `111181`
+ * is excluded by name too, so no message text can ever turn a missing app into a missing sub-account.
+ */
 export function isSubAccountMissing(code: string, statusMsg?: string): boolean {
   return code !== '111181' && cloopenCategory(code, statusMsg) === 'not-found';
 }

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloopenSimulatorHandle, startCloopenSimulator } from '../../../simulators/cloopen/server.ts';
+import {
+  type CloopenSimulatorHandle,
+  type CloopenSimulatorOptions,
+  startCloopenSimulator,
+} from '../../../simulators/cloopen/server.ts';
 
 const SID = 'aaaabbbbccccddddeeeeffff00001111';
 const TOKEN = 'T0k3nT0k3nT0k3nT0k3nT0k3nT0k3n99';
@@ -486,6 +490,81 @@ describe('Cloopen simulator', () => {
         ['a', 'b'],
         ['b', 'c'],
       ]);
+    });
+  });
+
+  describe('optional behaviours the documents leave open', () => {
+    async function other(options: Partial<CloopenSimulatorOptions>): Promise<CloopenSimulatorHandle> {
+      return startCloopenSimulator({
+        accountSid: SID,
+        authToken: TOKEN,
+        appIds: [APP],
+        now: () => NOW,
+        ...options,
+      });
+    }
+
+    it('counts only the page in totalCount, and caps the page it serves, when so configured', async () => {
+      // Prepare
+      const target = await other({ totalCountMeans: 'page', servedPageSize: 2 });
+      for (const name of ['a', 'b', 'c', 'd', 'e']) target.seed(name);
+      const page = async (startNo: string) =>
+        json(
+          (
+            await call({
+              func: 'GetSubAccounts',
+              body: JSON.stringify({ appId: APP, startNo, offset: '10' }),
+              target,
+            })
+          ).text,
+        );
+
+      // Act
+      const first = await page('0');
+      const last = await page('4');
+      await target.close();
+
+      // Assess
+      expect(first.totalCount).toBe('2');
+      expect((first.SubAccount as { friendlyName: string }[]).map((s) => s.friendlyName)).toEqual(['a', 'b']);
+      expect(last.totalCount).toBe('1');
+    });
+
+    it('answers a missing sub-account with the configured code and message', async () => {
+      // Prepare
+      const target = await other({ notFoundAnswer: { code: '111555', message: '【账号】无记录' } });
+
+      // Act
+      const query = await call({
+        func: 'QuerySubAccountByName',
+        body: JSON.stringify({ appId: APP, friendlyName: 'ghost' }),
+        target,
+      });
+      const close = await call({
+        func: 'CloseSubAccount',
+        body: JSON.stringify({ subAccountSid: '0'.repeat(32) }),
+        target,
+      });
+      await target.close();
+
+      // Assess
+      expect(json(query.text)).toEqual({ statusCode: '111555', statusMsg: '【账号】无记录' });
+      expect(json(close.text)).toEqual({ statusCode: '111555', statusMsg: '【账号】无记录' });
+    });
+
+    it('carries error statusCodes on the configured HTTP status, successes on 200', async () => {
+      // Prepare
+      const target = await other({ errorHttpStatus: 500 });
+
+      // Act
+      const refused = await call({ func: 'AccountInfo', sig: '0'.repeat(32), target });
+      const fine = await call({ func: 'AccountInfo', target });
+      await target.close();
+
+      // Assess
+      expect(refused.status).toBe(500);
+      expect(json(refused.text).statusCode).toBe('111109');
+      expect(fine.status).toBe(200);
     });
   });
 });

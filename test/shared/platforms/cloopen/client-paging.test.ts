@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CloopenSimulatorHandle } from '../../../../simulators/cloopen/server.ts';
+import type {
+  CloopenSimulatorHandle,
+  CloopenSimulatorOptions,
+} from '../../../../simulators/cloopen/server.ts';
 import { clientFor, collect, startSimulator } from './harness.ts';
 
 describe('Cloopen client paging', () => {
@@ -9,7 +12,11 @@ describe('Cloopen client paging', () => {
     sim = undefined;
   });
 
-  async function seeded(startNoBase: 0 | 1, count: number, extra: { closedVisibleInList?: boolean } = {}) {
+  async function seeded(
+    startNoBase: 0 | 1,
+    count: number,
+    extra: Pick<CloopenSimulatorOptions, 'closedVisibleInList' | 'totalCountMeans' | 'servedPageSize'> = {},
+  ) {
     const started = await startSimulator({ startNoBase, ...extra });
     sim = started;
     const names = Array.from({ length: count }, (_, i) => `user${String(i).padStart(3, '0')}@example.com`);
@@ -103,6 +110,69 @@ describe('Cloopen client paging', () => {
       'user001@example.com',
       'user002@example.com',
     ]);
+    // Three full pages, then the empty one that ends the walk: a full page never ends it by totalCount.
+    expect(server.state.requests).toHaveLength(4);
+  });
+
+  describe.each(['all', 'page'] as const)('when totalCount counts %s', (totalCountMeans) => {
+    describe.each([0, 1] as const)('and startNo counts from %s', (base) => {
+      it.each([
+        [100, 'json'],
+        [7, 'xml'],
+      ] as const)('lists 250 accounts exactly once with page size %s (%s)', async (pageSize, format) => {
+        // Prepare
+        const { sim: server, names } = await seeded(base, 250, { totalCountMeans });
+        const client = clientFor(server, format);
+
+        // Act
+        const listed = await collect(client.list({ pageSize }));
+
+        // Assess
+        expect(listed).toHaveLength(250);
+        expect(listed.map((a) => a.naturalKey).sort()).toEqual(names);
+      });
+
+      it('finds the very last account by sid', async () => {
+        // Prepare
+        const { sim: server } = await seeded(base, 250, { totalCountMeans });
+        const last = server.state.accounts[249];
+        const client = clientFor(server, 'json');
+
+        // Act
+        const found = await client.get(last?.subAccountSid ?? '');
+
+        // Assess
+        expect(found?.naturalKey).toBe('user249@example.com');
+      });
+    });
+  });
+
+  it.each([0, 1] as const)(
+    'keeps paging past short pages from a server that caps the page size (startNo from %s)',
+    async (base) => {
+      // Prepare
+      const { sim: server, names } = await seeded(base, 250, { servedPageSize: 40 });
+      const client = clientFor(server, 'json');
+
+      // Act
+      const listed = await collect(client.list({ pageSize: 100 }));
+
+      // Assess
+      expect(listed).toHaveLength(250);
+      expect(listed.map((a) => a.naturalKey).sort()).toEqual(names);
+    },
+  );
+
+  it('stops on a short page when totalCount says there is nothing more', async () => {
+    // Prepare
+    const { sim: server } = await seeded(0, 250);
+    const client = clientFor(server, 'json');
+
+    // Act
+    const listed = await collect(client.list({ pageSize: 100 }));
+
+    // Assess
+    expect(listed).toHaveLength(250);
     expect(server.state.requests).toHaveLength(3);
   });
 

@@ -84,6 +84,24 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       expect(listed.map((a) => a.naturalKey)).toEqual([name]);
     });
 
+    it.each([
+      ['a newline', 'alice\n@example.com'],
+      ['a NUL', 'alice\u0000'],
+      ['a tab', '\talice'],
+      ['DEL', 'alice\u007f'],
+    ])('refuses a name with %s before calling the platform', async (_what, friendlyName) => {
+      // Prepare
+      const client = clientFor(sim, format);
+
+      // Act
+      const error = platformError(await failure(() => client.create({ friendlyName })));
+
+      // Assess
+      expect(error).toMatchObject({ category: 'invalid-request', operation: 'SubAccounts' });
+      expect(error.message).toContain('control characters');
+      expect(ops()).toEqual([]);
+    });
+
     it('refuses an empty name before calling the platform', async () => {
       // Prepare
       const client = clientFor(sim, format);
@@ -96,7 +114,7 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       expect(ops()).toEqual([]);
     });
 
-    it('answers not-found for an app the main account does not have', async () => {
+    it('answers account-state, not not-found, for an app the main account does not have', async () => {
       // Prepare
       const client = clientFor(sim, format);
 
@@ -106,7 +124,7 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       );
 
       // Assess
-      expect(error).toMatchObject({ category: 'not-found', code: '111181' });
+      expect(error).toMatchObject({ category: 'account-state', code: '111181' });
     });
   });
 
@@ -255,7 +273,7 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       ['111178', 'account-state', 'permanent'],
       ['111179', 'account-state', 'permanent'],
       ['111180', 'account-state', 'permanent'],
-      ['111181', 'not-found', 'permanent'],
+      ['111181', 'account-state', 'permanent'],
       ['111182', 'account-state', 'permanent'],
       ['123456', 'unknown', 'permanent'],
     ])('maps an injected statusCode %s to %s (%s)', async (code, category, failureClass) => {
@@ -524,5 +542,200 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       expect(rendered).not.toMatch(/sig=|[0-9A-F]{32}/);
       expect(rendered).toContain('[REDACTED]');
     });
+  });
+});
+
+describe.each(['json', 'xml'] as const)(
+  'Cloopen client when the not-found code is not one it knows (%s)',
+  (format) => {
+    const OTHER_APP = '0123456789abcdef0123456789abcdef';
+    let sim: CloopenSimulatorHandle;
+
+    beforeAll(async () => {
+      sim = await startSimulator({
+        appIds: [APP, OTHER_APP],
+        notFoundAnswer: { code: '111199', message: '【账号】查询失败' },
+      });
+    });
+    afterAll(async () => {
+      await sim.close();
+    });
+    beforeEach(() => {
+      sim.reset();
+    });
+
+    const ops = () => sim.state.requests.map((r) => r.operation);
+
+    it('scans the list before answering that no sub-account has the name', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      sim.seed('someone-else');
+
+      // Act
+      const found = await client.findByNaturalKey('nobody@example.com');
+      const withCredentials = await client.findWithCredentials('nobody@example.com');
+
+      // Assess
+      expect(found).toBeUndefined();
+      expect(withCredentials).toBeUndefined();
+      expect(ops()).toEqual([
+        'QuerySubAccountByName',
+        'GetSubAccounts',
+        'QuerySubAccountByName',
+        'GetSubAccounts',
+      ]);
+    });
+
+    it('finds the account, credentials included, in the list when the query is refused with an unknown code', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      sim.seed('first');
+      const target = sim.seed('olga@example.com');
+      sim.inject({
+        operation: 'QuerySubAccountByName',
+        fault: { kind: 'vendor-error', code: '111199', message: '【账号】查询失败' },
+        times: 3,
+      });
+
+      // Act
+      const found = await client.findByNaturalKey('olga@example.com');
+      const withCredentials = await client.findWithCredentials('olga@example.com');
+      const existing = await client.findExisting({ friendlyName: 'olga@example.com' });
+
+      // Assess
+      expect(found).toMatchObject({ id: target.subAccountSid, naturalKey: 'olga@example.com' });
+      expect(withCredentials?.id).toBe(target.subAccountSid);
+      expect(withCredentials?.credentials.subToken?.reveal()).toBe(target.subToken);
+      expect(withCredentials?.credentials.voipPwd?.reveal()).toBe(target.voipPwd);
+      expect(existing?.credentials.subToken?.reveal()).toBe(target.subToken);
+      expect(ops().filter((op) => op === 'GetSubAccounts')).toHaveLength(3);
+    });
+
+    it('scans the app the lookup names, not the configured one', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      sim.seed('pat@example.com', APP);
+      const target = sim.seed('pat@example.com', OTHER_APP);
+      sim.inject({
+        operation: 'QuerySubAccountByName',
+        fault: { kind: 'vendor-error', code: '111199' },
+        times: 2,
+      });
+
+      // Act
+      const inOther = await client.findExisting({ friendlyName: 'pat@example.com', appId: OTHER_APP });
+      const viaWithCredentials = await client.findWithCredentials('pat@example.com', OTHER_APP);
+
+      // Assess
+      expect(inOther?.id).toBe(target.subAccountSid);
+      expect(viaWithCredentials?.id).toBe(target.subAccountSid);
+    });
+
+    it('scans the list when the query endpoint answers a bare HTTP 404', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      const target = sim.seed('quinn@example.com');
+      sim.inject({ operation: 'QuerySubAccountByName', fault: { kind: 'http-error', status: 404 } });
+
+      // Act
+      const found = await client.findByNaturalKey('quinn@example.com');
+
+      // Assess
+      expect(found?.id).toBe(target.subAccountSid);
+      expect(ops()).toEqual(['QuerySubAccountByName', 'GetSubAccounts']);
+    });
+
+    it('does not scan when the query fails for a reason it can place', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      sim.seed('rita@example.com');
+      sim.inject({ operation: 'QuerySubAccountByName', fault: { kind: 'vendor-error', code: '111181' } });
+
+      // Act
+      const error = platformError(await failure(() => client.findByNaturalKey('rita@example.com')));
+
+      // Assess
+      expect(error).toMatchObject({ category: 'account-state', code: '111181' });
+      expect(ops()).toEqual(['QuerySubAccountByName']);
+    });
+  },
+);
+
+describe.each(['json', 'xml'] as const)('Cloopen client when errors come with HTTP 500 (%s)', (format) => {
+  let sim: CloopenSimulatorHandle;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ errorHttpStatus: 500 });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.reset();
+  });
+
+  const ops = () => sim.state.requests.map((r) => r.operation);
+
+  it('reads the statusCode of the body: a signature failure on create is permanent, not an unknown outcome', async () => {
+    // Prepare
+    const client = clientFor(sim, format, { authToken: new Secret('WrongWrongWrongWrongWrongWrong00') });
+
+    // Act
+    const error = platformError(await failure(() => client.create({ friendlyName: 'sam' })));
+
+    // Assess
+    expect(error).toBeInstanceOf(CloopenError);
+    expect(error).toMatchObject({ category: 'authentication', code: '111109', outcomeUnknown: false });
+    expect(classifyFailure(error)).toBe('permanent');
+  });
+
+  it('does not retry a read whose 500 carries a permanent vendor code', async () => {
+    // Prepare
+    const client = clientFor(sim, format, {}, { readRetries: 2 });
+    sim.inject({ operation: 'AccountInfo', fault: { kind: 'vendor-error', code: '111140' } });
+
+    // Act
+    const error = platformError(await failure(() => client.masterAccountInfo()));
+
+    // Assess
+    expect(error).toMatchObject({ category: 'account-state', code: '111140' });
+    expect(ops()).toEqual(['AccountInfo']);
+  });
+
+  it('still retries a read whose 500 carries a transient vendor code', async () => {
+    // Prepare
+    const client = clientFor(sim, format, {}, { readRetries: 2 });
+    sim.inject({ operation: 'AccountInfo', fault: { kind: 'rate-limit' } });
+
+    // Act
+    const info = await client.masterAccountInfo();
+
+    // Assess
+    expect(info.status).toBe('active');
+    expect(ops()).toEqual(['AccountInfo', 'AccountInfo']);
+  });
+
+  it('answers a taken name on create as already-exists', async () => {
+    // Prepare
+    const client = clientFor(sim, format);
+    sim.seed('tom');
+
+    // Act
+    const result = await client.create({ friendlyName: 'tom' });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'already-exists', naturalKey: 'tom' });
+  });
+
+  it('keeps a 500 without a readable statusCode a server error with an unknown outcome', async () => {
+    // Prepare
+    const client = clientFor(sim, format);
+    sim.inject({ operation: 'SubAccounts', fault: { kind: 'http-error', status: 500 } });
+
+    // Act
+    const error = platformError(await failure(() => client.create({ friendlyName: 'uma' })));
+
+    // Assess
+    expect(error).toMatchObject({ category: 'server', code: 'HTTP 500', outcomeUnknown: true });
   });
 });

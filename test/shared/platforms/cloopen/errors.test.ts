@@ -25,7 +25,8 @@ describe('Cloopen statusCode mapping', () => {
     ['111150', 'conflict', 'permanent'],
     ['111176', 'account-state', 'permanent'],
     ['111180', 'account-state', 'permanent'],
-    ['111181', 'not-found', 'permanent'],
+    ['111181', 'account-state', 'permanent'],
+    ['111179', 'account-state', 'permanent'],
     ['111182', 'account-state', 'permanent'],
     ['111100', 'unknown', 'permanent'],
     ['111183', 'unknown', 'permanent'],
@@ -52,6 +53,8 @@ describe('Cloopen statusCode mapping', () => {
   it('never reads a missing app or main account as a missing sub-account', () => {
     // Act & Assess
     expect(isSubAccountMissing('111181', '【应用】应用不存在')).toBe(false);
+    expect(isSubAccountMissing('111181', '【账号】子账户不存在')).toBe(false);
+    expect(cloopenCategory('111181', '【账号】子账户不存在')).toBe('account-state');
     expect(isSubAccountMissing('111141', '【账号】主账户不存在')).toBe(false);
   });
 
