@@ -27,6 +27,8 @@ export interface HandlerDependencies {
   readonly queueUrl?: string | undefined;
   readonly retryBaseSeconds?: number | undefined;
   readonly retryMaxSeconds?: number | undefined;
+  /** Start a record only with at least this many ms of the invocation left (default 0: always). */
+  readonly recordTimeBudgetMs?: number | undefined;
   readonly logger?: Logger | undefined;
   readonly metrics?: Metrics | undefined;
 }
@@ -54,22 +56,37 @@ function logOutcome(logger: Logger, metrics: Metrics, outcome: MessageOutcome): 
  * Builds the SQS handler: FIFO partial-batch processing (a failed message fails only the later messages
  * of its own group, preserving per-tenant order while other tenants proceed), one use case per record.
  */
-export function makeHandler(dependencies: HandlerDependencies | (() => Promise<HandlerDependencies>)) {
+export function makeHandler(
+  dependencies: HandlerDependencies | (() => Promise<HandlerDependencies>),
+  options: {
+    /**
+     * Rebuild dependencies built by a factory after this long, so a vendor secret filled in or rotated
+     * after the cold start takes effect in warm execution environments too.
+     */
+    readonly refreshAfterMs?: number | undefined;
+  } = {},
+) {
   const logger =
     (typeof dependencies === 'object' && dependencies.logger) || new Logger({ serviceName: SERVICE });
   const metrics =
     (typeof dependencies === 'object' && dependencies.metrics) ||
     new Metrics({ namespace: 'Provisioner', serviceName: SERVICE });
-  let resolved: Promise<HandlerDependencies> | undefined;
-  const deps = () => {
-    // A failed build (a secret not filled in yet) is not cached: the next invocation tries again.
-    resolved ??= (typeof dependencies === 'function' ? dependencies() : Promise.resolve(dependencies)).catch(
-      (error: unknown) => {
-        resolved = undefined;
-        throw error;
-      },
-    );
-    return resolved;
+  let cached: { readonly value: HandlerDependencies; readonly builtAt: number } | undefined;
+  const deps = async (): Promise<HandlerDependencies> => {
+    if (typeof dependencies !== 'function') return dependencies;
+    const stale =
+      cached !== undefined &&
+      options.refreshAfterMs !== undefined &&
+      Date.now() - cached.builtAt >= options.refreshAfterMs;
+    if (cached && !stale) return cached.value;
+    try {
+      cached = { value: await dependencies(), builtAt: Date.now() };
+    } catch (error) {
+      // A failed build is not cached: the next invocation tries again. A failed refresh keeps the old set.
+      if (!cached) throw error;
+      logger.warn('Could not refresh the handler dependencies; keeping the previous ones', { error });
+    }
+    return cached.value;
   };
 
   async function hideForBackoff(
@@ -152,6 +169,10 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
     const response = await processPartialResponse(
       event,
       async (record: SQSRecord) => {
+        if (context.getRemainingTimeInMillis() < (d.recordTimeBudgetMs ?? 0)) {
+          // Not tried (so released below): better back on the queue now than killed with the invocation.
+          throw new OutOfTimeError(record.messageId);
+        }
         attempted.add(record.messageId);
         await handleRecord(d, record);
       },
@@ -169,14 +190,30 @@ export function makeHandler(dependencies: HandlerDependencies | (() => Promise<H
   return middy(handleBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-/** The Lambda entry: dependencies are built once per execution environment, on the first invocation. */
-export const handler = makeHandler(async () => {
-  const built = await buildRuntimeDependencies(processEnvironment());
-  return {
-    provisioning: built.provisioning,
-    sqs: built.sqs,
-    queueUrl: built.runtime.queueUrl,
-    retryBaseSeconds: built.runtime.retryBaseSeconds,
-    retryMaxSeconds: built.runtime.retryMaxSeconds,
-  };
-});
+/** Not enough of the invocation left to start this record. */
+export class OutOfTimeError extends Error {
+  override readonly name = 'OutOfTimeError';
+
+  constructor(messageId: string) {
+    super(`Message ${messageId} not started: too little of the invocation is left`);
+  }
+}
+
+/**
+ * The Lambda entry: dependencies are built on the first invocation of an execution environment and
+ * rebuilt every five minutes (the vendor secret's cache age), not per request.
+ */
+export const handler = makeHandler(
+  async () => {
+    const built = await buildRuntimeDependencies(processEnvironment());
+    return {
+      provisioning: built.provisioning,
+      sqs: built.sqs,
+      queueUrl: built.runtime.queueUrl,
+      retryBaseSeconds: built.runtime.retryBaseSeconds,
+      retryMaxSeconds: built.runtime.retryMaxSeconds,
+      recordTimeBudgetMs: built.runtime.recordTimeBudgetMs,
+    };
+  },
+  { refreshAfterMs: 300_000 },
+);

@@ -34,5 +34,6 @@ export async function makeHandler(env: Readonly<Record<string, string>>): Promis
     queueUrl: built.runtime.queueUrl,
     retryBaseSeconds: built.runtime.retryBaseSeconds,
     retryMaxSeconds: built.runtime.retryMaxSeconds,
+    recordTimeBudgetMs: built.runtime.recordTimeBudgetMs,
   });
 }

@@ -142,6 +142,12 @@ export interface RuntimeConfig {
   /** Backoff of a transiently failed message: base × 2^(deliveries-1) seconds, capped, with jitter. */
   readonly retryBaseSeconds: number;
   readonly retryMaxSeconds: number;
+  /**
+   * A record is started only while at least this much of the invocation is left (the worst case of one
+   * request: a lookup, a create and a read, each with its timeout). Later records go back to the queue
+   * untried instead of dying with the invocation.
+   */
+  readonly recordTimeBudgetMs: number;
 }
 
 const runtimeSchema = z
@@ -164,6 +170,7 @@ const runtimeSchema = z
     maxReceiveCount: positiveInt(5),
     retryBaseSeconds: positiveInt(10),
     retryMaxSeconds: positiveInt(900),
+    recordTimeBudgetMs: positiveInt(45_000),
   })
   .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
     path: ['kmsKeyId'],
@@ -185,6 +192,7 @@ export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig
     maxReceiveCount: 'MAX_RECEIVE_COUNT',
     retryBaseSeconds: 'RETRY_BASE_SECONDS',
     retryMaxSeconds: 'RETRY_MAX_SECONDS',
+    recordTimeBudgetMs: 'RECORD_TIME_BUDGET_MS',
   });
   const { kmsKeyId, localKey, ...rest } = c;
   return {

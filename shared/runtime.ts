@@ -95,10 +95,19 @@ function buildCipher(runtime: RuntimeConfig): CredentialCipher {
 /** Reads the vendor settings from Secrets Manager when a secret is configured, over the environment. */
 async function vendorEnvironment(env: Environment, runtime: RuntimeConfig): Promise<Environment> {
   if (runtime.vendorSecretArn === undefined) return env;
-  const values = await getSecret<Record<string, string>>(runtime.vendorSecretArn, {
-    transform: 'json',
-    maxAge: 300,
-  });
+  let values: Record<string, string> | undefined;
+  try {
+    values = await getSecret<Record<string, string>>(runtime.vendorSecretArn, {
+      transform: 'json',
+      maxAge: 300,
+    });
+  } catch (error) {
+    // A JSON parse error quotes the secret's text: name the failure, never pass its message on.
+    const name = error instanceof Error ? error.name : 'error';
+    throw new ConfigurationError(`VENDOR_SECRET_ARN could not be read as a JSON secret (${name})`, [
+      'VENDOR_SECRET_ARN',
+    ]);
+  }
   if (!values || typeof values !== 'object') {
     throw new ConfigurationError(
       'VENDOR_SECRET_ARN must name a JSON secret of CLOOPEN_* / BAIJIAYUN_* values',

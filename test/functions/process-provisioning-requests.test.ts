@@ -576,3 +576,96 @@ describe('a failed message with later messages of its group in the same batch', 
     expect(depth).toMatchObject({ visible: 1, inFlight: 1 });
   });
 });
+
+describe('the time budget of an invocation', () => {
+  it('leaves records untried, and visible again, when too little of the invocation is left', async () => {
+    // Prepare
+    const sqs = pipeline.mq.sqs;
+    const queues = await ensureProvisioningQueues(sqs, {
+      queueName: 'budget-test.fifo',
+      dlqName: 'budget-test-dlq.fifo',
+      visibilityTimeoutSeconds: 120,
+    });
+    const handler = makeHandler({
+      provisioning: pipeline.runtime.provisioning,
+      sqs,
+      queueUrl: queues.queueUrl,
+      recordTimeBudgetMs: 45_000,
+    });
+    const { tenantId, requestId } = ids('budget');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.queueUrl,
+        MessageBody: JSON.stringify(cloopenCreate(tenantId, requestId)),
+        MessageGroupId: `cloopen:${tenantId}`,
+        MessageDeduplicationId: requestId,
+      }),
+    );
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MessageSystemAttributeNames: ['All'] }),
+    );
+    const records = (received.Messages ?? []).map((m) => toSqsRecord(m, queues.queueArn, 'us-east-1'));
+    const context = {
+      functionName: 'f',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 10_000,
+    } as Context;
+
+    // Act
+    const response = await handler({ Records: records }, context);
+
+    // Assess: reported failed, never started (no history), and back on the queue at once.
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.messageId));
+    expect(await pipeline.history({ platform: 'cloopen', tenantId })).toEqual([]);
+    expect(await queueDepth(sqs, queues.queueUrl)).toMatchObject({ visible: 1, inFlight: 0 });
+  });
+});
+
+describe('makeHandler with a dependency factory and a refresh age', () => {
+  it('rebuilds its dependencies when they are older than the refresh age, keeping the old ones if that fails', async () => {
+    // Prepare
+    let builds = 0;
+    const handler = makeHandler(
+      async () => {
+        builds += 1;
+        if (builds === 3) throw new Error('secret unreadable for a moment');
+        return { provisioning: pipeline.runtime.provisioning };
+      },
+      { refreshAfterMs: 0 },
+    );
+    const context = {
+      functionName: 'f',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 30_000,
+    } as Context;
+    const event = (id: string): SQSEvent => ({
+      Records: [
+        {
+          messageId: id,
+          receiptHandle: `rh-${id}`,
+          body: '[]',
+          attributes: {
+            ApproximateReceiveCount: '1',
+            SentTimestamp: '0',
+            SenderId: 'test',
+            ApproximateFirstReceiveTimestamp: '0',
+            MessageGroupId: 'g',
+          },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+          awsRegion: 'us-east-1',
+        },
+      ],
+    });
+
+    // Act
+    const answers = [];
+    for (const id of ['refresh-1', 'refresh-2', 'refresh-3']) answers.push(await handler(event(id), context));
+
+    // Assess: three builds tried, the failed third one fell back to the second set, nothing failed.
+    expect(builds).toBe(3);
+    expect(answers.map((a) => a.batchItemFailures)).toEqual([[], [], []]);
+  });
+});
