@@ -34,8 +34,14 @@ export const PROVISIONING_QUEUE_NAME = 'provisioning-requests.fifo';
 /** Where a request lands after {@link ProvisionerStackProps.maxReceiveCount} failed deliveries. */
 export const PROVISIONING_DLQ_NAME = 'provisioning-requests-dlq.fifo';
 
-/** The handler's timeout; the queue's visibility timeout is derived from it. */
-export const HANDLER_TIMEOUT = Duration.seconds(30);
+/**
+ * The handler's timeout; the queue's visibility timeout is derived from it. A batch is up to ten requests
+ * handled in order, and one request against a slow vendor can take a lookup, a create and a read, each
+ * with its own timeout: the handler starts a record only while {@link RECORD_TIME_BUDGET} is left.
+ */
+export const HANDLER_TIMEOUT = Duration.seconds(120);
+/** The worst case of one request (see `RECORD_TIME_BUDGET_MS` in `shared/config.ts`). */
+export const RECORD_TIME_BUDGET = Duration.seconds(45);
 
 /**
  * Vendor settings the operators fill in after the first deploy (see {@link ProvisionerStack}). The keys are the
@@ -164,7 +170,8 @@ export class ProvisionerStack extends Stack {
     this.queue = new sqs.Queue(this, 'ProvisioningQueue', {
       queueName: PROVISIONING_QUEUE_NAME,
       fifo: true,
-      // Producers set MessageDeduplicationId (their requestId): two requests with equal bodies are still two.
+      // Producers set MessageDeduplicationId (a hash of platform, tenant and requestId): two requests with
+      // equal bodies are still two.
       contentBasedDeduplication: false,
       // High-throughput FIFO: ordering and deduplication are only needed within an account's message group.
       deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
@@ -254,6 +261,7 @@ export class ProvisionerStack extends Stack {
         RETRY_BASE_SECONDS: String(retryBaseSeconds),
         RETRY_MAX_SECONDS: String(retryMaxSeconds),
         DEFAULT_HORIZON_DAYS: String(defaultHorizonDays),
+        RECORD_TIME_BUDGET_MS: String(RECORD_TIME_BUDGET.toMilliseconds()),
         POWERTOOLS_SERVICE_NAME: 'provisioner',
         POWERTOOLS_METRICS_NAMESPACE: 'Provisioner',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -439,7 +447,25 @@ export class ProvisionerStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    for (const alarm of [deadLetters, handlerErrors, backlog]) {
+    // Requests the platforms refused for good are acknowledged, not dead-lettered: without this alarm a
+    // rotated vendor credential or a master account in arrears would fail every request silently.
+    const refused = new cloudwatch.Alarm(this, 'RequestsFailedAlarm', {
+      alarmDescription:
+        'Provisioning requests failed permanently (vendor refused: credentials, account state, parameters). See `provisioner status`.',
+      metric: new cloudwatch.Metric({
+        namespace: 'Provisioner',
+        metricName: 'requests_failed',
+        dimensionsMap: { service: 'provisioner' },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const alarm of [deadLetters, handlerErrors, backlog, refused]) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }

@@ -15,6 +15,7 @@ import {
   PROVISIONING_DLQ_NAME,
   PROVISIONING_QUEUE_NAME,
   ProvisionerStack,
+  RECORD_TIME_BUDGET,
   VENDOR_SECRET_KEYS,
 } from '../../infra/provisioner-stack.ts';
 import {
@@ -197,6 +198,7 @@ describe('ProvisionerStack handler', () => {
       RETRY_BASE_SECONDS: '10',
       RETRY_MAX_SECONDS: '900',
       DEFAULT_HORIZON_DAYS: '365',
+      RECORD_TIME_BUDGET_MS: '45000',
       POWERTOOLS_SERVICE_NAME: 'provisioner',
       POWERTOOLS_METRICS_NAMESPACE: 'Provisioner',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -371,12 +373,12 @@ describe('ProvisionerStack vendor secret', () => {
 });
 
 describe('ProvisionerStack alarms', () => {
-  it('alarms on any dead letter, any failed invocation and a backlog older than 15 minutes', () => {
+  it('alarms on any dead letter, any failed invocation, a backlog older than 15 minutes and any refused request', () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
 
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({
       Namespace: 'AWS/SQS',
       Dimensions: [
@@ -397,6 +399,17 @@ describe('ProvisionerStack alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 15 * 60,
     });
+    // The handler's own metric (Powertools: namespace Provisioner, dimension service).
+    expect(byMetric('requests_failed')).toMatchObject({
+      Namespace: 'Provisioner',
+      Dimensions: [{ Name: 'service', Value: 'provisioner' }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('gives one invocation room for a batch: the record budget fits the function timeout', () => {
+    expect(RECORD_TIME_BUDGET.toSeconds()).toBeLessThan(HANDLER_TIMEOUT.toSeconds());
   });
 
   it('notifies an encrypted, TLS-only topic that CloudWatch alarms of this account may publish to', () => {
