@@ -74,6 +74,9 @@ export interface LocalStackOptions {
   readonly logger?: PollerLogger | undefined;
 }
 
+/** The local function timeout, as the deployed handler's. */
+export const LOCAL_FUNCTION_TIMEOUT_MS = 120_000;
+
 /** A running local stack. */
 export interface LocalStack {
   /** What the state file says. */
@@ -186,7 +189,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
 
-    const queues = await started('create the queues', () => ensureProvisioningQueues(sqs, options.queues));
+    // As deployed (infra/): a 120 s function and a visibility timeout six times that, so a batch that
+    // outlives the function is never handed out again while the first run of it is still going.
+    const functionTimeoutMs = options.poller?.functionTimeoutMs ?? LOCAL_FUNCTION_TIMEOUT_MS;
+    const queues = await started('create the queues', () =>
+      ensureProvisioningQueues(sqs, {
+        visibilityTimeoutSeconds: (functionTimeoutMs / 1000) * 6,
+        ...options.queues,
+      }),
+    );
     const { createTables } = options;
     if (createTables) await started('create the tables', () => createTables(dynamodb, tableName));
 
@@ -227,6 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           handler,
           logger: log,
           ...options.poller,
+          functionTimeoutMs,
         })
       : undefined;
     if (poller) cleanups.push({ what: 'the poller', run: () => poller.stop() });
