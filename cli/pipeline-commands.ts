@@ -116,14 +116,33 @@ export function registerPipelineCommands(
         throw new Error(`${parsed.bad.length} bad line(s); nothing was sent`);
       }
       const t = await target();
-      const { sendProvisioningRequests } = await import('../shared/producer/index.ts');
+      const { messageGroupId, PRECEDING_REQUEST_FAILED, sendProvisioningRequests } = await import(
+        '../shared/producer/index.ts'
+      );
       const sent: { requestId: string; messageId: string }[] = [];
       const failed: { requestId: string; code: string; message: string }[] = [];
+      // The producer keeps a tenant's order within one call; across chunks, a tenant with a request that
+      // was not sent gets none of its later ones sent either, so nothing overtakes it.
+      const brokenGroups = new Set<string>();
       for (let i = 0; i < parsed.requests.length; i += CHUNK) {
-        const chunk = parsed.requests.slice(i, i + CHUNK);
+        const chunk: ProvisioningRequestInput[] = [];
+        for (const request of parsed.requests.slice(i, i + CHUNK)) {
+          if (!brokenGroups.has(messageGroupId(request))) chunk.push(request);
+          else {
+            failed.push({
+              requestId: request.requestId,
+              code: PRECEDING_REQUEST_FAILED,
+              message: 'an earlier request of this tenant was not sent',
+            });
+          }
+        }
         const result = await sendProvisioningRequests(chunk, { sqs: t.sqs, queueUrl: t.queueUrl });
         sent.push(...result.sent);
         failed.push(...result.failed);
+        for (const f of result.failed) {
+          const request = chunk[f.index];
+          if (request) brokenGroups.add(messageGroupId(request));
+        }
         progress(output, Math.min(i + CHUNK, parsed.requests.length), parsed.requests.length);
       }
       if (options.json) printJson(output, { target: t.description, sent: sent.length, failed });
