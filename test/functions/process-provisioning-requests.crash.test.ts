@@ -71,7 +71,7 @@ describe('a handler killed after the platform created the sub-account', () => {
     const creates = pipeline.simulators.baijiayun.calls.filter((c) => c.operation === 'addSubAccount');
     expect(creates).toHaveLength(1);
     expect(record.subAccountId).toBe(String(withMobile[0]?.partner_id));
-    const [entry] = await pipeline.history({ platform: 'baijiayun', tenantId });
+    const [entry] = await pipeline.settled({ platform: 'baijiayun', tenantId });
     expect(entry?.result).toBe('adopted');
     expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'redelivered', 'succeeded']);
     const credentials = await pipeline.credentials(record);

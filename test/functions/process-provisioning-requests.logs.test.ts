@@ -30,7 +30,7 @@ describe('the handler logs', () => {
     // Prepare: a create that succeeds, one that fails transiently first, one that fails for good.
     pipeline.simulators.baijiayun.inject({
       fault: { kind: 'http-error', status: 503 },
-      operation: 'getSubAccountList',
+      operation: 'addSubAccount',
     });
     pipeline.simulators.cloopen.inject({ fault: { kind: 'drop-after-commit' }, operation: 'SubAccounts' });
     const base = { schemaVersion: 1 as const, action: 'create' as const };

@@ -83,7 +83,7 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     const credentials = await pipeline.credentials(record);
     expect(credentials.subToken?.reveal()).toBe(onPlatform[0]?.subToken);
     expect(JSON.stringify(record)).not.toContain(onPlatform[0]?.subToken);
-    const history = await pipeline.history({ platform: 'cloopen', tenantId });
+    const history = await pipeline.settled({ platform: 'cloopen', tenantId }, 1);
     expect(history.map((h) => [h.requestId, h.status, h.result])).toEqual([
       [requestId, 'succeeded', 'created'],
     ]);
@@ -246,7 +246,7 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     );
     expect(withMobile).toHaveLength(1);
     expect(record.subAccountId).toBe(String(withMobile[0]?.partner_id));
-    const [entry] = await pipeline.history({ platform: 'baijiayun', tenantId });
+    const [entry] = await pipeline.settled({ platform: 'baijiayun', tenantId }, 1);
     expect(entry?.result).toBe('adopted');
     expect(entry?.events.map((e) => e.kind)).toEqual([
       'received',
@@ -289,7 +289,7 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     await pipeline.until({ platform: 'cloopen', tenantId }, active);
 
     // Assess
-    const [entry] = await pipeline.history({ platform: 'cloopen', tenantId });
+    const [entry] = await pipeline.settled({ platform: 'cloopen', tenantId }, 1);
     const failed = entry?.events.find((e) => e.kind === 'attempt-failed');
     expect(failed?.error).toMatchObject({ reason: 'server', code: 'HTTP 503', retryable: true });
     expect(entry?.status).toBe('succeeded');
@@ -315,7 +315,7 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(await ledger.claimNaturalKey('cloopen', `${tenantId}@example.com`, 'someone_else')).toBe(
       'someone_else',
     );
-    const [entry] = await pipeline.history({ platform: 'cloopen', tenantId });
+    const [entry] = await pipeline.settled({ platform: 'cloopen', tenantId }, 1);
     expect(entry?.status).toBe('failed');
     expect(entry?.events.filter((e) => e.kind === 'received' || e.kind === 'redelivered')).toHaveLength(1);
   });
@@ -392,7 +392,7 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(onPlatform?.contacts).toBe('韩梅梅');
     expect(onPlatform?.credit_money).toBe(900);
     expect(record.profile).toMatchObject({ contacts: '韩梅梅', creditMoney: 900 });
-    const history = await pipeline.history({ platform: 'baijiayun', tenantId });
+    const history = await pipeline.settled({ platform: 'baijiayun', tenantId }, 5);
     expect(history.map((h) => h.result)).toEqual(['created', 'suspended', 'active', 'updated', 'closed']);
   });
 
@@ -411,7 +411,7 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     await pipeline.until({ platform: 'cloopen', tenantId }, (r) => r.state === 'closed');
 
     // Assess
-    const history = await pipeline.history({ platform: 'cloopen', tenantId });
+    const history = await pipeline.settled({ platform: 'cloopen', tenantId }, 3);
     const suspend = history.find((h) => h.requestId === `${requestId}-s`);
     expect(suspend).toMatchObject({ status: 'rejected', error: { reason: 'unsupported' } });
     const onPlatform = pipeline.simulators.cloopen.state.accounts.find(

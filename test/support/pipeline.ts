@@ -32,6 +32,11 @@ export interface TestPipeline {
   sendRaw(body: string, options?: { groupId?: string; deduplicationId?: string }): Promise<void>;
   account(key: AccountKey): Promise<AccountRecord | undefined>;
   history(key: AccountKey): Promise<HistoryEntry[]>;
+  /**
+   * The history once it holds at least `count` requests and none is in progress: the conclusion is the last
+   * write of a request, after the account record, so waiting on the account alone is not enough.
+   */
+  settled(key: AccountKey, count?: number): Promise<HistoryEntry[]>;
   /** Opens the sealed credentials of an account (tests only: compares them with the simulator's). */
   credentials(record: AccountRecord): Promise<Credentials>;
   /** Waits until the predicate holds for the account, or fails after a generous deadline. */
@@ -111,6 +116,16 @@ export async function startTestPipeline(options: { logger?: Logger } = {}): Prom
     },
     account: (key) => ledger.getAccount(key),
     history: (key) => ledger.getHistory(key),
+    settled: (key, count = 1) =>
+      eventually(
+        async () => {
+          const history = await ledger.getHistory(key);
+          return history.length >= count && history.every((h) => h.status !== 'in-progress')
+            ? history
+            : undefined;
+        },
+        { what: `${count} concluded request(s) of ${key.platform}/${key.tenantId}`, deadlineMs: 20_000 },
+      ),
     credentials: (record) => {
       if (!record.credentials) throw new Error(`${record.platform}/${record.tenantId} has no credentials`);
       return runtime.provisioning.cipher.open(record.credentials, {

@@ -276,6 +276,40 @@ describe('Baijiayun simulator state', () => {
     expect((beyond.body.data as { list: unknown[] }).list).toEqual([]);
   });
 
+  it('refuses an expire_time before the effect_time on add, and on update against the stored times', async () => {
+    // Prepare
+    const account = ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13900000009' });
+    const id = String(account.partner_id);
+
+    // Act
+    const add = await ctx.post('addSubAccount', {
+      ...NEW_ACCOUNT,
+      effect_time: '2024-06-01 00:00:00',
+      expire_time: '2024-05-31 23:59:59',
+    });
+    const expireOnly = await ctx.post('updateSubAccount', {
+      sub_partner_id: id,
+      expire_time: '2023-12-31 23:59:59',
+    });
+    const effectOnly = await ctx.post('updateSubAccount', {
+      sub_partner_id: id,
+      effect_time: '2030-01-01 00:00:01',
+    });
+    const both = await ctx.post('updateSubAccount', {
+      sub_partner_id: id,
+      effect_time: '2023-01-01 00:00:00',
+      expire_time: '2023-01-01 00:00:00',
+    });
+
+    // Assess
+    expect(add.body).toMatchObject({ code: 1001, data: null });
+    expect(expireOnly.body.code).toBe(1001);
+    expect(effectOnly.body.code).toBe(1001);
+    expect(both.body.code).toBe(0);
+    expect(ctx.sim.state.accounts.size).toBe(1);
+    expect(account).toMatchObject({ effect_time: '2023-01-01 00:00:00', expire_time: '2023-01-01 00:00:00' });
+  });
+
   it('filters by status: disabled and expired accounts are "stopped", the rest "in use"', async () => {
     // Prepare
     const active = ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13900000001' });
@@ -352,6 +386,50 @@ describe('Baijiayun simulator state', () => {
 
     // Assess
     expect(reply.body).toMatchObject({ code: 2001, data: null });
+  });
+});
+
+describe('Baijiayun simulator options for what the document leaves open', () => {
+  it('refuses a page_size over its maximum with 1001 when told to, and serves its default without one', async () => {
+    // Prepare
+    const ctx = await start({ maxPageSize: 5, overMaxPageSize: 'refuse', defaultPageSize: 3 });
+    for (let i = 0; i < 8; i++) ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: `1390000000${i}` });
+
+    try {
+      // Act
+      const over = await ctx.post('getSubAccountList', { page: '1', page_size: '6' });
+      const max = await ctx.post('getSubAccountList', { page: '1', page_size: '5' });
+      const unsized = await ctx.post('getSubAccountList', { page: '1' });
+
+      // Assess
+      expect(over.body).toMatchObject({ code: 1001, data: null });
+      expect((max.body.data as { list: unknown[] }).list).toHaveLength(5);
+      expect((unsized.body.data as { list: unknown[] }).list).toHaveLength(3);
+    } finally {
+      await ctx.sim.close();
+    }
+  });
+
+  it('sends refusals with the configured HTTP status, successes with 200', async () => {
+    // Prepare
+    const ctx = await start({ errorHttpStatus: 500 });
+    ctx.sim.inject({ operation: 'setCreditMoney', fault: { kind: 'vendor-error', code: '2001' } });
+
+    try {
+      // Act
+      const badSign = await ctx.post('getSubAccountList', {}, { key: 'other-key' });
+      const injected = await ctx.post('setCreditMoney', { sub_partner_id: '12345678', credit_money: '1' });
+      const fine = await ctx.post('getSubAccountList', {});
+      const lost = await ctx.post('getEverything', {});
+
+      // Assess
+      expect([badSign.status, badSign.body.code]).toEqual([500, 1002]);
+      expect([injected.status, injected.body.code]).toEqual([500, 2001]);
+      expect([fine.status, fine.body.code]).toEqual([200, 0]);
+      expect([lost.status, lost.body.code]).toEqual([404, 404]);
+    } finally {
+      await ctx.sim.close();
+    }
   });
 });
 

@@ -352,10 +352,24 @@ describe('Baijiayun client against the simulator', () => {
     expect(listCalls.at(-1)).toMatchObject({ fields: { status: '1', page_size: '7' } });
   });
 
-  it('fans an update out to one call per group, sending 0 for absent required limits', async () => {
+  it('fans an update out to one call per group, resending the current values of absent required limits', async () => {
     // Prepare
-    seed(sim, 1);
-    const id = String(sim.state.byMobile(mobileAt(0))?.partner_id);
+    const stored = sim.state.add({
+      mobile: mobileAt(0),
+      email: 'u0@example.com',
+      password: 'seeded-pw',
+      effect_time: '2024-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+      business_status: 1,
+      business_user_limit: 70,
+      business_max_user_limit: 90,
+      video_status: 1,
+      flow: 11,
+      max_flow: 12,
+      storage_limit: 13,
+      max_storage_limit: 14,
+    });
+    const id = String(stored.partner_id);
 
     // Act
     const result = await client.update(id, {
@@ -374,6 +388,7 @@ describe('Baijiayun client against the simulator', () => {
     // Assess
     expect(result).toEqual({ outcome: 'applied' });
     expect(ops(sim)).toEqual([
+      'getAccountInfo',
       'updateSubAccount',
       'setLiveAccount',
       'setLiveAccount',
@@ -383,6 +398,7 @@ describe('Baijiayun client against the simulator', () => {
     ]);
     const fields = sim.calls.map(({ fields: { partner_id, timestamp, sign, ...rest } }) => rest);
     expect(fields).toEqual([
+      { sub_partner_id: id },
       { sub_partner_id: id, company: '新公司', password: 'NewPass123', expire_time: '2031-06-30 23:59:59' },
       {
         sub_partner_id: id,
@@ -393,13 +409,13 @@ describe('Baijiayun client against the simulator', () => {
         live_max_speakers: '4',
       },
       { sub_partner_id: id, product_type: '2', user_limit: '0', max_user_limit: '0', status: '1' },
-      { sub_partner_id: id, product_type: '4', user_limit: '0', max_user_limit: '0', status: '0' },
+      { sub_partner_id: id, product_type: '4', user_limit: '70', max_user_limit: '90', status: '0' },
       {
         sub_partner_id: id,
         flow: '5',
-        max_flow: '0',
-        storage_limit: '0',
-        max_storage_limit: '0',
+        max_flow: '12',
+        storage_limit: '13',
+        max_storage_limit: '14',
         status: '1',
       },
       { sub_partner_id: id, credit_money: '800' },
@@ -411,9 +427,13 @@ describe('Baijiayun client against the simulator', () => {
       large_class_status: 1,
       large_class_user_limit: 50,
       small_class_status: 1,
-      business_status: 0,
+      business_status: 2,
+      business_user_limit: 70,
+      business_max_user_limit: 90,
       video_status: 1,
       flow: 5,
+      max_flow: 12,
+      max_storage_limit: 14,
       credit_money: 800,
     });
   });
@@ -442,12 +462,15 @@ describe('Baijiayun client against the simulator', () => {
     expect(await client.close(id)).toEqual({ outcome: 'applied' });
     expect(account.enabled).toBe(false);
     expect(account.expire_time).toBe('2024-05-01 08:00:00');
+    expect(account.effect_time).toBe('2024-01-01 00:00:00');
     expect(ops(sim)).toEqual([
       'setAccountStatus',
       'setAccountStatus',
       'setAccountStatus',
+      'getAccountInfo',
       'updateSubAccount',
     ]);
+    expect(sim.calls.at(-1)?.fields).not.toHaveProperty('effect_time');
     clock.at += 1_000;
     expect((await client.get(id))?.status).toBe('suspended');
     expect([...client.supports].sort()).toEqual(['close', 'resume', 'suspend', 'update']);
@@ -766,5 +789,271 @@ describe('Baijiayun client rate limiting', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('Baijiayun client keeping what an update or close does not mention', () => {
+  let sim: BaijiayunSimulator;
+  let client: BaijiayunClient;
+  beforeAll(async () => {
+    sim = await startSim();
+    client = clientFor(sim, {}, { readRetries: 0 });
+  });
+  afterEach(() => {
+    sim.reset();
+    clock.at = START;
+  });
+  afterAll(() => sim.close());
+
+  const concurrencyBilled = () =>
+    sim.state.add({
+      mobile: mobileAt(1),
+      email: 'c@example.com',
+      password: 'seeded-pw',
+      effect_time: '2024-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+      large_class_status: 2,
+      large_class_user_limit: 100,
+      large_class_max_user_limit: 120,
+      large_class_live_max_speakers: 6,
+    });
+
+  it('keeps the existing limits when an update only opens the large class line', async () => {
+    // Prepare
+    const stored = concurrencyBilled();
+    const id = String(stored.partner_id);
+
+    // Act
+    const result = await client.update(id, { products: { largeClass: { enabled: true } } });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'applied' });
+    expect(ops(sim)).toEqual(['getAccountInfo', 'setLiveAccount']);
+    expect(sim.calls[1]?.fields).toMatchObject({
+      product_type: '1',
+      user_limit: '100',
+      max_user_limit: '120',
+    });
+    expect(stored).toMatchObject({
+      large_class_status: 1,
+      large_class_user_limit: 100,
+      large_class_max_user_limit: 120,
+      large_class_live_max_speakers: 6,
+    });
+  });
+
+  it('reads nothing when every required limit is given', async () => {
+    // Prepare
+    const stored = concurrencyBilled();
+    const id = String(stored.partner_id);
+
+    // Act
+    await client.update(id, {
+      products: {
+        largeClass: { enabled: true, userLimit: 5, maxUserLimit: 6 },
+        smallClass: { enabled: true },
+        video: { enabled: true, flow: 1, maxFlow: 2, storageLimit: 3, maxStorageLimit: 4 },
+      },
+    });
+
+    // Assess
+    expect(ops(sim)).toEqual(['setLiveAccount', 'setLiveAccount', 'setVideoAccount']);
+    expect(stored).toMatchObject({ large_class_user_limit: 5, max_storage_limit: 4 });
+  });
+
+  it('changes nothing when the read of the current limits fails', async () => {
+    // Prepare
+    const stored = concurrencyBilled();
+    const id = String(stored.partner_id);
+    sim.inject({ operation: 'getAccountInfo', fault: { kind: 'http-error', status: 503 } });
+
+    // Act
+    const error = await rejection(
+      client.update(id, { company: '新', products: { business: { enabled: true } } }),
+    );
+
+    // Assess
+    expect(error).toMatchObject({ category: 'server', operation: 'getAccountInfo' });
+    expect(ops(sim)).toEqual(['getAccountInfo']);
+    expect(stored.company).toBe('');
+  });
+
+  it('closes an account that has not started yet by moving its start to now as well', async () => {
+    // Prepare
+    const stored = sim.state.add({
+      mobile: mobileAt(2),
+      email: 'f@example.com',
+      password: 'seeded-pw',
+      effect_time: '2025-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+    });
+    const id = String(stored.partner_id);
+
+    // Act
+    const result = await client.close(id);
+
+    // Assess
+    expect(result).toEqual({ outcome: 'applied' });
+    expect(ops(sim)).toEqual(['setAccountStatus', 'getAccountInfo', 'updateSubAccount']);
+    expect(stored).toMatchObject({
+      enabled: false,
+      effect_time: '2024-05-01 08:00:00',
+      expire_time: '2024-05-01 08:00:00',
+    });
+  });
+});
+
+describe('Baijiayun client on a platform that refuses a page_size over its maximum', () => {
+  let sim: BaijiayunSimulator;
+  let client: BaijiayunClient;
+  beforeAll(async () => {
+    sim = await startSim({ maxPageSize: 20, overMaxPageSize: 'refuse' });
+    client = clientFor(sim, {}, { readRetries: 0 });
+  });
+  afterEach(() => {
+    sim.reset();
+    clock.at = START;
+  });
+  afterAll(() => sim.close());
+
+  const sizesAsked = () =>
+    sim.calls.filter((call) => call.operation === 'getSubAccountList').map((call) => call.fields.page_size);
+
+  it('lists every account with the server default after one refusal', async () => {
+    // Prepare
+    seed(sim, 250);
+
+    // Act
+    const accounts = await collect(client.list());
+
+    // Assess
+    expect(accounts.map((a) => a.naturalKey)).toEqual(Array.from({ length: 250 }, (_, i) => mobileAt(i)));
+    expect(sizesAsked()).toEqual(['100', ...Array.from({ length: 13 }, () => undefined)]);
+    expect(pagesAsked(sim)).toEqual([1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+  });
+
+  it('finds an account by mobile with the server default after one refusal', async () => {
+    // Prepare
+    seed(sim, 250);
+
+    // Act
+    const found = await client.findByNaturalKey(mobileAt(245));
+
+    // Assess
+    expect(found?.naturalKey).toBe(mobileAt(245));
+    expect(sizesAsked()).toEqual(['100', undefined, undefined]);
+    expect(pagesAsked(sim)).toEqual([1, 1, 13]);
+  });
+
+  it('keeps a page size the platform accepts', async () => {
+    // Prepare
+    seed(sim, 30);
+
+    // Act
+    const accounts = await collect(client.list({ pageSize: 15 }));
+
+    // Assess
+    expect(accounts).toHaveLength(30);
+    expect(sizesAsked()).toEqual(['15', '15']);
+  });
+});
+
+describe('Baijiayun client when refusals come with HTTP 500', () => {
+  let sim: BaijiayunSimulator;
+  beforeAll(async () => {
+    sim = await startSim({ errorHttpStatus: 500 });
+  });
+  afterEach(() => {
+    sim.reset();
+    clock.at = START;
+  });
+  afterAll(() => sim.close());
+
+  it('reads the code of the body: a rejected signature on a mutation is permanent, not an unknown outcome', async () => {
+    // Prepare
+    const badKey = clientFor(sim, { partnerKey: new Secret('not-the-key') }, { readRetries: 2 });
+
+    // Act
+    const write = await rejection(badKey.suspend('12345678'));
+    const read = await rejection(badKey.get('12345678'));
+
+    // Assess
+    expect(write).toMatchObject({ code: '1002', category: 'authentication', outcomeUnknown: false });
+    expect(read).toMatchObject({ code: '1002', category: 'authentication' });
+    expect(classifyFailure(write)).toBe('permanent');
+    expect(ops(sim)).toEqual(['setAccountStatus', 'getAccountInfo']);
+  });
+
+  it('reads a parameter error as invalid-request and an unknown sub-account as none', async () => {
+    // Prepare
+    const client = clientFor(sim, {}, { readRetries: 2 });
+    sim.inject({ operation: 'setCreditMoney', fault: { kind: 'vendor-error', code: '1001' } });
+
+    // Act
+    const refused = await rejection(client.setCreditMoney({ sub_partner_id: '12345678', credit_money: 1 }));
+    const missing = await client.get('12345678');
+
+    // Assess
+    expect(refused).toMatchObject({ code: '1001', category: 'invalid-request', outcomeUnknown: false });
+    expect(missing).toBeUndefined();
+    expect(ops(sim)).toEqual(['setCreditMoney', 'getAccountInfo']);
+  });
+
+  it('keeps a 500 without a readable body a server error with an unknown outcome', async () => {
+    // Prepare
+    const client = clientFor(sim, {}, { readRetries: 0 });
+    sim.inject({ operation: 'setAccountStatus', fault: { kind: 'http-error', status: 500 } });
+
+    // Act
+    const error = await rejection(client.resume('12345678'));
+
+    // Assess
+    expect(error).toMatchObject({ category: 'server', code: 'HTTP 500', outcomeUnknown: true });
+  });
+});
+
+describe('Baijiayun client reading lists with odd entries', () => {
+  it('finds a mobile on a page that also holds an entry without one, keyed by index', async () => {
+    // Prepare
+    const body = JSON.stringify({
+      code: 0,
+      data: {
+        total: 2,
+        list: {
+          '0': {
+            partner_id: 11111111,
+            email: 'nomobile@example.com',
+            product_status: { video_status: '1.0' },
+          },
+          '1': { partner_id: 22222222, mobile: '13900000002' },
+        },
+      },
+      msg: '',
+      ts: 1,
+    });
+    const fetch = async () => new Response(body, { headers: { 'content-type': 'application/json' } });
+    const client = createBaijiayunClient(
+      {
+        baseUrl: 'http://127.0.0.1:9',
+        partnerId: PARTNER_ID,
+        partnerKey: new Secret(PARTNER_KEY),
+        timeoutMs: 2_000,
+        rateLimitRequests: 180,
+        rateLimitWindowMs: 10_000,
+      },
+      { fetch, now, limiter: unlimited(), readRetries: 0 },
+    );
+
+    // Act
+    const found = await client.findByNaturalKey('13900000002');
+    const listed = await collect(client.list());
+
+    // Assess
+    expect(found?.id).toBe('22222222');
+    expect(listed.map((a) => [a.id, a.naturalKey])).toEqual([
+      ['11111111', ''],
+      ['22222222', '13900000002'],
+    ]);
+    expect(listed[0]?.details.video_status).toBe('1.0');
   });
 });

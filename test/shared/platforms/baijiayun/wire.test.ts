@@ -201,6 +201,108 @@ describe('Baijiayun wire decoding of the documented answers', () => {
   });
 });
 
+describe('Baijiayun wire decoding of answers that stray from the example', () => {
+  const listOf = (list: unknown) => answer({ code: 0, data: { total: 3, list }, msg: '', ts: 1 });
+
+  it('accepts a list given as an object keyed by index, in index order', () => {
+    // Prepare
+    const list = {
+      '0': { partner_id: 1, mobile: '13800000000' },
+      '1': { partner_id: 2, mobile: '13800000001' },
+      '2': { partner_id: 3, mobile: '13800000002' },
+    };
+
+    // Act
+    const page = interpretAnswer('getSubAccountList', listOf(list), decodeListPage);
+
+    // Assess
+    expect(page.list.map((item) => item.partner_id)).toEqual(['1', '2', '3']);
+  });
+
+  it('keeps an entry without a mobile, with an empty natural key, instead of failing the page', () => {
+    // Prepare
+    const list = [
+      { partner_id: 1, mobile: '13800000000' },
+      { partner_id: 2, email: 'no-mobile@example.com' },
+      { partner_id: 3, mobile: '' },
+    ];
+
+    // Act
+    const page = interpretAnswer('getSubAccountList', listOf(list), decodeListPage);
+    const accounts = page.list.map((item) => listItemToSubAccount(item, 'unknown'));
+
+    // Assess
+    expect(page.list.map((item) => item.mobile)).toEqual(['13800000000', undefined, undefined]);
+    expect(accounts.map((a) => [a.id, a.naturalKey])).toEqual([
+      ['1', '13800000000'],
+      ['2', ''],
+      ['3', ''],
+    ]);
+  });
+
+  it('keeps numbers it cannot read as integers raw in details instead of failing the read', () => {
+    // Prepare
+    const body = {
+      code: 0,
+      data: { mobile: '12700000011', credit_money: '300.00', flow: 1.5, max_flow: 3, video_status: '1' },
+      msg: '',
+      ts: 1,
+    };
+
+    // Act
+    const info = interpretAnswer('getAccountInfo', answer(body), decodeAccountInfo);
+    const account = accountInfoToSubAccount('1', info, new Date('2020-06-01T00:00:00Z'));
+
+    // Assess
+    expect(info.credit_money).toBeUndefined();
+    expect(info.flow).toBeUndefined();
+    expect(info.unparsed).toEqual({ credit_money: '300.00', flow: 1.5 });
+    expect(account.details).toMatchObject({
+      credit_money: '300.00',
+      flow: 1.5,
+      max_flow: 3,
+      video_status: 1,
+    });
+  });
+
+  it('keeps an odd product status of a list entry raw too', () => {
+    // Prepare
+    const list = [{ partner_id: 1, mobile: '13800000000', product_status: { video_status: '1.0' } }];
+
+    // Act
+    const [item] = interpretAnswer('getSubAccountList', listOf(list), decodeListPage).list;
+
+    // Assess
+    expect(item?.video_status).toBeUndefined();
+    expect(item && listItemToSubAccount(item, 'unknown').details.video_status).toBe('1.0');
+  });
+
+  it('still refuses an entry without an id, a value of the wrong kind, and a page without total', () => {
+    // Act
+    const noId = failure(() =>
+      interpretAnswer('getSubAccountList', listOf([{ mobile: '13800000000' }]), decodeListPage),
+    );
+    const wrongKind = failure(() =>
+      interpretAnswer(
+        'getAccountInfo',
+        answer({ code: 0, data: { mobile: '1', credit_money: { amount: 1 } }, msg: '' }),
+        decodeAccountInfo,
+      ),
+    );
+    const noTotal = failure(() =>
+      interpretAnswer('getSubAccountList', answer({ code: 0, data: { list: [] }, msg: '' }), decodeListPage),
+    );
+
+    // Assess
+    expect([noId.category, wrongKind.category, noTotal.category]).toEqual([
+      'protocol',
+      'protocol',
+      'protocol',
+    ]);
+    expect(wrongKind.message).toContain('data.credit_money');
+  });
+});
+
 describe('Baijiayun vendor codes', () => {
   it.each([
     [1001, 'invalid-request', 'permanent'],
