@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseChinaDateTime } from '../../shared/platforms/china-time.ts';
 import { type Fault, FaultQueue, type FaultRule } from '../faults.ts';
 import { ENDPOINT_FIELDS, fieldProblem, isEndpoint, type SimEndpoint } from './endpoints.ts';
+import { expectedSign } from './signing.ts';
 import { BaijiayunSimulatorState, DuplicateMobileError, type SimAccount } from './state.ts';
 
 export { BaijiayunSimulatorState, type NewSimAccount, type SimAccount } from './state.ts';
@@ -28,8 +28,19 @@ export interface BaijiayunSimulatorOptions {
   readonly rateLimitAnswer?: 'http-429' | 'code-1' | undefined;
   /** `page_size` when absent; default 20. */
   readonly defaultPageSize?: number | undefined;
-  /** Larger `page_size`s are capped to this silently; default 100. */
+  /** The largest `page_size` it serves; default 100. See `overMaxPageSize`. */
   readonly maxPageSize?: number | undefined;
+  /**
+   * What a larger `page_size` gets (the platform's maximum and behaviour are undocumented): `cap`
+   * (default) serves `maxPageSize` silently, `refuse` answers 1001.
+   */
+  readonly overMaxPageSize?: 'cap' | 'refuse' | undefined;
+  /**
+   * The HTTP status of answers carrying a non-zero `code` that the platform would send with 200 (the
+   * status of errors is undocumented). Default 200. Path-not-found (404) and `http-429` rate limits keep
+   * their own.
+   */
+  readonly errorHttpStatus?: number | undefined;
 }
 
 /** One API request as received, for tests that count or inspect calls. */
@@ -78,13 +89,6 @@ const DEFAULT_MESSAGES: Readonly<Record<string, string>> = {
   '2002': '账号权限错误',
   '2003': '直播账号未开通或已停用',
 };
-
-function md5Sign(fields: ReadonlyMap<string, string>, partnerKey: string): string {
-  const keys = [...fields.keys()].filter((key) => key !== 'sign');
-  keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const text = `${keys.map((key) => `${key}=${fields.get(key)}`).join('&')}&partner_key=${partnerKey}`;
-  return createHash('md5').update(text, 'utf8').digest('hex');
-}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -162,6 +166,14 @@ function accountInfo(account: SimAccount) {
   };
 }
 
+/** The 1001 text when an account would expire before it takes effect; equal times are accepted. */
+function expiresBeforeEffect(effect: string | undefined, expire: string | undefined): string | undefined {
+  const from = effect === undefined ? undefined : parseChinaDateTime(effect);
+  const until = expire === undefined ? undefined : parseChinaDateTime(expire);
+  if (from === undefined || until === undefined || until.getTime() >= from.getTime()) return undefined;
+  return 'expire_time 不能早于 effect_time';
+}
+
 /** Closing a product line that was never opened leaves it "never opened" (0); otherwise it becomes closed (2). */
 const lineStatus = (current: number, requested: number): number =>
   requested === 1 ? 1 : current === 0 ? 0 : 2;
@@ -183,7 +195,8 @@ function isFault(value: unknown): value is Fault {
  * (form-urlencoded), `partner_id` (2002 when it is not the configured one), the rate window (see
  * `rateLimitAnswer`), `timestamp` (10 digits within the window, else code 1 with a timestamp message),
  * `sign` (1002), then every field of the endpoint (1001, unknown fields included), then the operation
- * itself (2001 unknown sub-account, code 1 "手机号已存在", 2003 live line not open). Accounts are listed in
+ * itself (2001 unknown sub-account, code 1 "手机号已存在", 2003 live line not open, 1001 for an
+ * `expire_time` before the `effect_time`, the stored one standing in for the one not sent). Accounts are listed in
  * creation order; status 1 ("使用中") means enabled and within `effect_time`..`expire_time`.
  */
 export async function startBaijiayunSimulator(
@@ -195,6 +208,8 @@ export async function startBaijiayunSimulator(
   const rateAnswer = options.rateLimitAnswer ?? 'code-1';
   const defaultPageSize = options.defaultPageSize ?? 20;
   const maxPageSize = options.maxPageSize ?? 100;
+  const overMaxPageSize = options.overMaxPageSize ?? 'cap';
+  const errorHttpStatus = options.errorHttpStatus ?? 200;
   const state = new BaijiayunSimulatorState();
   const faults = new FaultQueue();
   const calls: SimCall[] = [];
@@ -229,7 +244,11 @@ export async function startBaijiayunSimulator(
     if (endpoint === 'getSubAccountList') {
       const status = int('status');
       const page = int('page', 1);
-      const size = Math.min(int('page_size', defaultPageSize), maxPageSize);
+      const asked = int('page_size', defaultPageSize);
+      if (asked > maxPageSize && overMaxPageSize === 'refuse') {
+        return fail(1001, `page_size 不能大于 ${maxPageSize}`);
+      }
+      const size = Math.min(asked, maxPageSize);
       const matching = [...state.accounts.values()].filter(
         (account) => status === 0 || (status === 1) === inUse(account),
       );
@@ -237,6 +256,8 @@ export async function startBaijiayunSimulator(
       return ok({ total: matching.length, list });
     }
     if (endpoint === 'addSubAccount') {
+      const backwards = expiresBeforeEffect(fields.get('effect_time'), fields.get('expire_time'));
+      if (backwards) return fail(1001, backwards);
       const numbers: Partial<Record<keyof SimAccount, number>> = {};
       for (const name of Object.keys(ENDPOINT_FIELDS.addSubAccount)) {
         const value = fields.get(name);
@@ -298,6 +319,11 @@ export async function startBaijiayunSimulator(
         const mobile = fields.get('mobile');
         const holder = mobile === undefined ? undefined : state.byMobile(mobile);
         if (holder && holder !== account) return fail(1, '手机号已存在');
+        const backwards = expiresBeforeEffect(
+          fields.get('effect_time') ?? account.effect_time,
+          fields.get('expire_time') ?? account.expire_time,
+        );
+        if (backwards) return fail(1001, backwards);
         for (const name of [
           'mobile',
           'email',
@@ -337,11 +363,16 @@ export async function startBaijiayunSimulator(
       return fail(1, '时间戳已过期');
     }
     const sign = fields.get('sign');
-    if (sign === undefined || sign !== md5Sign(fields, options.partnerKey)) return fail(1002, '签名错误');
+    if (sign === undefined || sign !== expectedSign(fields, options.partnerKey))
+      return fail(1002, '签名错误');
     const problem = fieldProblem(endpoint, fields);
     if (problem) return fail(1001, problem);
     return execute(endpoint, fields);
   }
+
+  /** The HTTP status an answer goes out with: `errorHttpStatus` for a refusal the platform sends as 200. */
+  const statusOf = (answer: Answer): number =>
+    answer.code !== 0 && answer.httpStatus === 200 ? errorHttpStatus : answer.httpStatus;
 
   function envelope(answer: Answer) {
     return { code: answer.code, data: answer.data, msg: answer.msg, ts: Math.floor(now().getTime() / 1000) };
@@ -385,15 +416,11 @@ export async function startBaijiayunSimulator(
     }
     if (fault?.kind === 'rate-limit') {
       const answer = rateLimited();
-      return sendJson(res, answer.httpStatus, envelope(answer));
+      return sendJson(res, statusOf(answer), envelope(answer));
     }
     if (fault?.kind === 'vendor-error') {
-      const code = Number(fault.code);
-      return sendJson(
-        res,
-        200,
-        envelope(fail(code, fault.message ?? DEFAULT_MESSAGES[fault.code] ?? '操作失败')),
-      );
+      const answer = fail(Number(fault.code), fault.message ?? DEFAULT_MESSAGES[fault.code] ?? '操作失败');
+      return sendJson(res, statusOf(answer), envelope(answer));
     }
     const answer = answerApi(req, name, raw);
     if (fault?.kind === 'drop-after-commit') {
@@ -401,7 +428,7 @@ export async function startBaijiayunSimulator(
       return;
     }
     if (fault?.kind === 'commit-then-hang') return; // committed; close() cuts the connection
-    sendJson(res, answer.httpStatus, envelope(answer));
+    sendJson(res, statusOf(answer), envelope(answer));
   }
 
   const server = createServer((req, res) => {

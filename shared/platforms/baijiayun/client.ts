@@ -14,7 +14,7 @@ import type {
   SubAccountStatus,
   SubAccountWithCredentials,
 } from '../../ports/platform.ts';
-import { chinaDateTime, toChinaIso } from '../china-time.ts';
+import { chinaDateTime, parseChinaDateTime, toChinaIso } from '../china-time.ts';
 import { type FetchLike, request } from '../http.ts';
 import { BaijiayunError } from './errors.ts';
 import { type RateLimiter, sharedLimiter } from './limiter.ts';
@@ -151,12 +151,57 @@ function accountFromInput(id: string, input: BaijiayunCreateInput): SubAccount {
   };
 }
 
-function liveLine(id: string, productType: 1 | 4, line: BaijiayunLiveLine): SetLiveAccountParams {
+/** The `getAccountInfo` fields that hold what `setLiveAccount` / `setVideoAccount` require. */
+type CurrentQuota =
+  | 'large_class_user_limit'
+  | 'large_class_max_user_limit'
+  | 'business_user_limit'
+  | 'business_max_user_limit'
+  | 'flow'
+  | 'max_flow'
+  | 'storage_limit'
+  | 'max_storage_limit';
+
+/** Whether a line of an update leaves out a value its setter requires. */
+function lacksRequired(products: BaijiayunUpdateInput['products']): boolean {
+  const { largeClass, business, video } = products ?? {};
+  const live = [largeClass, business].some(
+    (line) => line !== undefined && (line.userLimit === undefined || line.maxUserLimit === undefined),
+  );
+  const vod =
+    video !== undefined &&
+    [video.flow, video.maxFlow, video.storageLimit, video.maxStorageLimit].some((v) => v === undefined);
+  return live || vod;
+}
+
+/**
+ * The value to send for a required quota: the one given, else the account's current one. Sending 0 for a
+ * value the caller did not mention would wipe a concurrency-billed account's quota.
+ */
+function given(value: number | undefined, current: AccountInfo | undefined, field: CurrentQuota): number {
+  if (value !== undefined) return value;
+  const kept = current?.[field];
+  if (kept === undefined) {
+    throw new BaijiayunError(
+      `baijiayun update: getAccountInfo reported no integer ${field} to keep; pass it explicitly`,
+      { category: 'protocol', operation: 'getAccountInfo' },
+    );
+  }
+  return kept;
+}
+
+function liveLine(
+  id: string,
+  productType: 1 | 4,
+  line: BaijiayunLiveLine,
+  current: AccountInfo | undefined,
+): SetLiveAccountParams {
+  const prefix = productType === 1 ? 'large_class' : 'business';
   return {
     sub_partner_id: id,
     product_type: productType,
-    user_limit: line.userLimit ?? 0,
-    max_user_limit: line.maxUserLimit ?? 0,
+    user_limit: given(line.userLimit, current, `${prefix}_user_limit`),
+    max_user_limit: given(line.maxUserLimit, current, `${prefix}_max_user_limit`),
     status: flag(line.enabled),
     live_max_speakers: line.maxSpeakers,
   };
@@ -226,6 +271,29 @@ export function createBaijiayunClient(
     );
   }
 
+  /**
+   * Fetches pages of one walk through `getSubAccountList`. The largest `page_size` is undocumented: if
+   * the first page of the walk is refused with 1001 (parameter error) while we set one, it is asked again
+   * once without, and the rest of the walk uses the server's default too (page numbers only line up with
+   * one size). A later 1001 cannot be about a size the server already took, so it is thrown.
+   */
+  function pager(status: 0 | 1 | 2, pageSize: number): (page: number) => Promise<SubAccountListPage> {
+    let size: number | undefined = pageSize;
+    let first = true;
+    return async (page) => {
+      const isFirst = first;
+      first = false;
+      try {
+        return await client.getSubAccountList({ status, page, page_size: size });
+      } catch (error) {
+        const refusedSize = error instanceof BaijiayunError && error.code === '1001';
+        if (!isFirst || size === undefined || !refusedSize) throw error;
+        size = undefined;
+        return client.getSubAccountList({ status, page });
+      }
+    };
+  }
+
   const client: BaijiayunClient = {
     name: 'baijiayun',
     supports: SUPPORTED,
@@ -273,15 +341,13 @@ export function createBaijiayunClient(
 
     async findByNaturalKey(mobile: string): Promise<SubAccount | undefined> {
       const seen = new Set<string>();
+      // An entry the platform listed without a mobile can never be the one asked for.
       const search = (page: SubAccountListPage): SubAccountListItem | undefined => {
         for (const item of page.list) seen.add(item.partner_id);
-        return page.list.find((item) => item.mobile === mobile);
+        return page.list.find((item) => item.mobile !== undefined && item.mobile === mobile);
       };
-      const first = await client.getSubAccountList({
-        status: 0,
-        page: 1,
-        page_size: BAIJIAYUN_MAX_PAGE_SIZE,
-      });
+      const fetchPage = pager(0, BAIJIAYUN_MAX_PAGE_SIZE);
+      const first = await fetchPage(1);
       let found = search(first);
       // The server decides the real page size; page by the length it gave, not the one we asked for.
       const served = first.list.length;
@@ -291,11 +357,7 @@ export function createBaijiayunClient(
       // The order is undocumented and a just-created account is likely first or last: after page 1, walk
       // from the last page backwards so a recent account costs two calls, not a full scan.
       for (let page = Math.ceil(first.total / served); page >= 2 && !found; page--) {
-        const result = await client.getSubAccountList({
-          status: 0,
-          page,
-          page_size: BAIJIAYUN_MAX_PAGE_SIZE,
-        });
+        const result = await fetchPage(page);
         found = search(result);
         if (seen.size >= result.total) break;
       }
@@ -319,10 +381,10 @@ export function createBaijiayunClient(
 
     async *list(options: ListOptions = {}): AsyncIterable<SubAccount> {
       const status = LIST_STATUS[options.status ?? 'all'];
-      const pageSize = clampPageSize(options.pageSize);
+      const fetchPage = pager(status, clampPageSize(options.pageSize));
       const seen = new Set<string>();
       for (let page = 1; ; page++) {
-        const result = await client.getSubAccountList({ status, page, page_size: pageSize });
+        const result = await fetchPage(page);
         const fresh = result.list.filter((item) => !seen.has(item.partner_id));
         for (const item of fresh) {
           seen.add(item.partner_id);
@@ -346,8 +408,19 @@ export function createBaijiayunClient(
     async close(id: string): Promise<LifecycleResult> {
       await client.setAccountStatus({ sub_partner_id: id, status: 0 });
       // There is no delete: an expiry of now makes the platform itself keep the account off even if someone
-      // enables it again. Both calls are idempotent, so a retry after a failure in between is safe.
-      await client.updateSubAccount({ sub_partner_id: id, expire_time: chinaDateTime(now()) });
+      // enables it again. An account that has not started yet would then expire before it starts, which a
+      // strict platform may refuse: its start moves to now too. Every call is idempotent, so a retry after
+      // a failure in between is safe.
+      const info = await client.getAccountInfo(id);
+      const at = now();
+      const stamp = chinaDateTime(at);
+      const effect = info.effect_time === undefined ? undefined : parseChinaDateTime(info.effect_time);
+      const startsLater = effect !== undefined && effect.getTime() > at.getTime();
+      await client.updateSubAccount({
+        sub_partner_id: id,
+        effect_time: startsLater ? stamp : undefined,
+        expire_time: stamp,
+      });
       return { outcome: 'applied' };
     },
 
@@ -363,13 +436,27 @@ export function createBaijiayunClient(
         expire_time: changes.expireTime && chinaDateTime(changes.expireTime),
       };
       const { sub_partner_id: _id, ...profileFields } = profile;
+      const { largeClass, smallClass, business, video } = changes.products ?? {};
+      // The setters require every limit. What the caller left out is resent as the account has it, read
+      // once, before anything changes (so a failed read changes nothing).
+      const current = lacksRequired(changes.products) ? await client.getAccountInfo(id) : undefined;
+      const large = largeClass && liveLine(id, 1, largeClass, current);
+      const biz = business && liveLine(id, 4, business, current);
+      const vod: SetVideoAccountParams | undefined = video && {
+        sub_partner_id: id,
+        flow: given(video.flow, current, 'flow'),
+        max_flow: given(video.maxFlow, current, 'max_flow'),
+        storage_limit: given(video.storageLimit, current, 'storage_limit'),
+        max_storage_limit: given(video.maxStorageLimit, current, 'max_storage_limit'),
+        status: flag(video.enabled),
+      };
       // Each call is an idempotent "set": if one fails, the earlier ones stay applied and a retry of the
       // whole update converges.
       if (Object.values(profileFields).some((value) => value !== undefined))
         await client.updateSubAccount(profile);
-      const { largeClass, smallClass, business, video } = changes.products ?? {};
-      if (largeClass) await client.setLiveAccount(liveLine(id, 1, largeClass));
+      if (large) await client.setLiveAccount(large);
       if (smallClass) {
+        // Small class has no concurrency limits in this API: the doc's "非并发计费账号传0".
         await client.setLiveAccount({
           sub_partner_id: id,
           product_type: 2,
@@ -378,17 +465,8 @@ export function createBaijiayunClient(
           status: flag(smallClass.enabled),
         });
       }
-      if (business) await client.setLiveAccount(liveLine(id, 4, business));
-      if (video) {
-        await client.setVideoAccount({
-          sub_partner_id: id,
-          flow: video.flow ?? 0,
-          max_flow: video.maxFlow ?? 0,
-          storage_limit: video.storageLimit ?? 0,
-          max_storage_limit: video.maxStorageLimit ?? 0,
-          status: flag(video.enabled),
-        });
-      }
+      if (biz) await client.setLiveAccount(biz);
+      if (vod) await client.setVideoAccount(vod);
       if (changes.creditMoney !== undefined) {
         await client.setCreditMoney({ sub_partner_id: id, credit_money: changes.creditMoney });
       }
@@ -398,7 +476,7 @@ export function createBaijiayunClient(
     async masterAccountInfo(): Promise<MasterAccountInfo> {
       // No master-account endpoint among the eight: the cheapest signed call proves the partner id and key,
       // and its total is worth showing.
-      const page = await client.getSubAccountList({ status: 0, page: 1, page_size: 1 });
+      const page = await pager(0, 1)(1);
       return { platform: 'baijiayun', name: config.partnerId, details: { subAccountTotal: page.total } };
     },
   };

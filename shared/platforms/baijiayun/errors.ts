@@ -16,7 +16,15 @@ export class BaijiayunError extends PlatformError {
   }
 }
 
-/** What each documented code means, for messages; `msg` carries the detail. */
+/**
+ * What each documented code means, for messages; `msg` carries the detail.
+ *
+ * `2001` ("account does not exist") is read as the sub-account missing (`not-found`), which callers take
+ * as "nothing there" (a `get` answers `undefined`, a close finds nothing left to close). The code does not
+ * say which account: it could in principle name the master. It is read this way because the master
+ * account's own problems surface first, as `1002` (signature, i.e. wrong partner key) or `2002` (partner
+ * id unknown or without permission), before any sub-account is looked at.
+ */
 const MEANINGS: Readonly<
   Record<number, { readonly category: PlatformErrorCategory; readonly text: string }>
 > = {

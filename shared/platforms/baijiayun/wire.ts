@@ -47,16 +47,24 @@ export interface GetSubAccountListParams {
   readonly page_size?: number | undefined;
 }
 
+/**
+ * Numeric fields the platform sent in a form we do not read as an integer (`"300.00"`, `1.5`), kept raw
+ * under their wire names so nothing is lost and one odd value does not sink the whole answer.
+ */
+export type UnparsedFields = Readonly<Record<string, string | number>>;
+
 /** One entry of `getSubAccountList`; `partner_id` normalised to a string. */
 export interface SubAccountListItem extends ProductStatuses {
   readonly partner_id: string;
-  readonly mobile: string;
+  /** Absent when the platform sent none: such an entry is listed but never matched by mobile. */
+  readonly mobile?: string | undefined;
   readonly email?: string | undefined;
   readonly contacts?: string | undefined;
   readonly company?: string | undefined;
   /** `yyyy-MM-dd HH:mm:ss`, UTC+8, as sent. */
   readonly effect_time?: string | undefined;
   readonly expire_time?: string | undefined;
+  readonly unparsed?: UnparsedFields | undefined;
 }
 
 /** `getSubAccountList` data. `total` counts every matching account, not this page. */
@@ -117,6 +125,7 @@ export interface AccountInfo extends ProductStatuses, LiveLimits, Quotas {
   readonly password?: Secret | undefined;
   readonly partner_key?: Secret | undefined;
   readonly secret_key?: Secret | undefined;
+  readonly unparsed?: UnparsedFields | undefined;
 }
 
 /** `setLiveAccount` request. `user_limit`/`max_user_limit` are required by the platform (0 outside concurrency billing). */
@@ -220,6 +229,33 @@ function optionalInt(obj: Obj, key: string, path: string): number | undefined {
   throw new ShapeError(`${path}.${key} is not an integer`);
 }
 
+/**
+ * An optional integer that does not fail the answer when it is not one: a number or text we cannot read
+ * as an integer (`credit_money: "300.00"`) is put in `unparsed` raw and reads as absent. Only a value of
+ * another type altogether (object, boolean) is a shape error.
+ */
+function lenientInt(
+  obj: Obj,
+  key: string,
+  path: string,
+  unparsed: Record<string, string | number>,
+): number | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && INTEGER_TEXT.test(value) && Number.isSafeInteger(Number(value))) {
+    return Number(value);
+  }
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string') {
+    unparsed[key] = value;
+    return undefined;
+  }
+  throw new ShapeError(`${path}.${key} is not a number`);
+}
+
+const orUndefined = (unparsed: Record<string, string | number>): UnparsedFields | undefined =>
+  Object.keys(unparsed).length === 0 ? undefined : unparsed;
+
 function requiredInt(obj: Obj, key: string, path: string): number {
   const value = optionalInt(obj, key, path);
   if (value === undefined) throw new ShapeError(`${path}.${key} is missing`);
@@ -256,36 +292,52 @@ function id(obj: Obj, key: string, path: string, required: boolean): string | un
   throw new ShapeError(`${path}.${key} is not an account id`);
 }
 
-function productStatuses(obj: Obj, path: string): ProductStatuses {
+function productStatuses(obj: Obj, path: string, unparsed: Record<string, string | number>): ProductStatuses {
   return {
-    large_class_status: optionalInt(obj, 'large_class_status', path),
-    small_class_status: optionalInt(obj, 'small_class_status', path),
-    business_status: optionalInt(obj, 'business_status', path),
-    video_status: optionalInt(obj, 'video_status', path),
+    large_class_status: lenientInt(obj, 'large_class_status', path, unparsed),
+    small_class_status: lenientInt(obj, 'small_class_status', path, unparsed),
+    business_status: lenientInt(obj, 'business_status', path, unparsed),
+    video_status: lenientInt(obj, 'video_status', path, unparsed),
   };
 }
 
-/** Decodes `getSubAccountList` data; product statuses may be nested in `product_status` or flat. */
+/**
+ * The entries of `data.list`: an array as documented, or an object keyed by index (what a PHP back end
+ * prints for an array whose keys are not 0..n-1), in key order.
+ */
+function listEntries(body: Obj): unknown[] {
+  const raw = body.list ?? [];
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw === 'object' && raw !== null) return Object.values(raw);
+  throw new ShapeError('data.list is not an array');
+}
+
+/**
+ * Decodes `getSubAccountList` data; product statuses may be nested in `product_status` or flat. An entry
+ * without a mobile is kept (it exists on the platform), and odd numbers are kept raw (see `lenientInt`);
+ * only an entry without a readable `partner_id`, or a page without `total`, fails the page.
+ */
 export function decodeListPage(data: unknown): SubAccountListPage {
   const body = asObject(data, 'data');
-  const rawList = body.list ?? [];
-  if (!Array.isArray(rawList)) throw new ShapeError('data.list is not an array');
-  const list = rawList.map((raw: unknown, index): SubAccountListItem => {
+  const list = listEntries(body).map((raw: unknown, index): SubAccountListItem => {
     const path = `data.list[${index}]`;
     const item = asObject(raw, path);
     const nested =
       item.product_status === undefined || item.product_status === null
         ? item
         : asObject(item.product_status, `${path}.product_status`);
+    const unparsed: Record<string, string | number> = {};
+    const mobile = optionalString(item, 'mobile', path);
     return {
       partner_id: id(item, 'partner_id', path, true),
-      mobile: requiredString(item, 'mobile', path),
+      mobile: mobile === '' ? undefined : mobile,
       email: optionalString(item, 'email', path),
       contacts: optionalString(item, 'contacts', path),
       company: optionalString(item, 'company', path),
       effect_time: optionalString(item, 'effect_time', path),
       expire_time: optionalString(item, 'expire_time', path),
-      ...productStatuses(nested, nested === item ? path : `${path}.product_status`),
+      ...productStatuses(nested, nested === item ? path : `${path}.product_status`, unparsed),
+      unparsed: orUndefined(unparsed),
     };
   });
   return { total: requiredInt(body, 'total', 'data'), list };
@@ -296,14 +348,18 @@ export function decodeAddResult(data: unknown): AddSubAccountResult {
   return { partner_id: id(asObject(data, 'data'), 'partner_id', 'data', true) };
 }
 
-/** Decodes `getAccountInfo` data (flat, although the list nests the product statuses). */
+/**
+ * Decodes `getAccountInfo` data (flat, although the list nests the product statuses). Numbers we cannot
+ * read as integers are kept raw in `unparsed` instead of failing the read.
+ */
 export function decodeAccountInfo(data: unknown): AccountInfo {
   const body = asObject(data, 'data');
   const nested =
     body.product_status === undefined || body.product_status === null
       ? body
       : asObject(body.product_status, 'data.product_status');
-  const int = (key: string) => optionalInt(body, key, 'data');
+  const unparsed: Record<string, string | number> = {};
+  const int = (key: string) => lenientInt(body, key, 'data', unparsed);
   const str = (key: string) => optionalString(body, key, 'data');
   return {
     partner_id: id(body, 'partner_id', 'data', false),
@@ -325,10 +381,11 @@ export function decodeAccountInfo(data: unknown): AccountInfo {
     max_flow: int('max_flow'),
     storage_limit: int('storage_limit'),
     max_storage_limit: int('max_storage_limit'),
-    ...productStatuses(nested, nested === body ? 'data' : 'data.product_status'),
+    ...productStatuses(nested, nested === body ? 'data' : 'data.product_status', unparsed),
     password: optionalSecret(body, 'password', 'data'),
     partner_key: optionalSecret(body, 'partner_key', 'data'),
     secret_key: optionalSecret(body, 'secret_key', 'data'),
+    unparsed: orUndefined(unparsed),
   };
 }
 
@@ -403,12 +460,15 @@ function unreadableTimes(record: { effect_time?: string | undefined; expire_time
   };
 }
 
-/** A list entry as a port {@link SubAccount}; the list does not say the state, the caller's filter does. */
+/**
+ * A list entry as a port {@link SubAccount}; the list does not say the state, the caller's filter does.
+ * An entry without a mobile gets `naturalKey` `''`. Raw numbers we could not read stay in `details`.
+ */
 export function listItemToSubAccount(item: SubAccountListItem, status: SubAccountStatus): SubAccount {
   return {
     platform: 'baijiayun',
     id: item.partner_id,
-    naturalKey: item.mobile,
+    naturalKey: item.mobile ?? '',
     status,
     effectiveAt: isoOf(item.effect_time),
     expiresAt: isoOf(item.expire_time),
@@ -420,6 +480,7 @@ export function listItemToSubAccount(item: SubAccountListItem, status: SubAccoun
       small_class_status: item.small_class_status,
       business_status: item.business_status,
       video_status: item.video_status,
+      ...item.unparsed,
       ...unreadableTimes(item),
     }),
   };
@@ -473,6 +534,7 @@ export function accountInfoToSubAccount(
       max_flow: info.max_flow,
       storage_limit: info.storage_limit,
       max_storage_limit: info.max_storage_limit,
+      ...info.unparsed,
       ...unreadableTimes(info),
     }),
     credentials,
