@@ -109,8 +109,8 @@ function answerFormat(requested: CloopenFormat, contentType: string): CloopenFor
 
 /**
  * Reads an answer: `statusCode` decides, whatever the HTTP status (errors' status is undocumented). A 4xx
- * without one is a refusal in front of the API; any other unreadable answer is a `protocol` error (for a
- * 5xx, `request` then falls back to the status).
+ * other than 429 without one is a refusal in front of the API; any other unreadable answer is a
+ * `protocol` error (for a 429 or 5xx, `request` then falls back to the status).
  */
 function interpretAnswer<T>(
   answer: HttpAnswer,
@@ -122,7 +122,9 @@ function interpretAnswer<T>(
   try {
     envelope = decodeCloopenEnvelope(answerFormat(format, answer.contentType), answer.text, context);
   } catch (error) {
-    if (answer.status < 400 || answer.status >= 500 || !(error instanceof CloopenError)) throw error;
+    // 429 is load, not a refusal of the request: left to `request`, which reads it as rate-limited.
+    const refusal = answer.status >= 400 && answer.status < 500 && answer.status !== 429;
+    if (!refusal || !(error instanceof CloopenError)) throw error;
     // A 4xx without a readable statusCode: something in front of the API refused the request as sent.
     const authentication = answer.status === 401 || answer.status === 403;
     throw new CloopenError(

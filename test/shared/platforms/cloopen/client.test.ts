@@ -350,6 +350,22 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       expect(ops()).toEqual(['SubAccounts']);
     });
 
+    it('answers rate-limited for a bare HTTP 429, and retries a read after one', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      sim.inject({ operation: 'SubAccounts', fault: { kind: 'http-error', status: 429 } });
+      sim.inject({ operation: 'AccountInfo', fault: { kind: 'http-error', status: 429 } });
+
+      // Act
+      const error = platformError(await failure(() => client.create({ friendlyName: 'nina' })));
+      const info = await client.masterAccountInfo();
+
+      // Assess
+      expect(error).toMatchObject({ category: 'rate-limited', code: 'HTTP 429', outcomeUnknown: false });
+      expect(info.status).toBe('active');
+      expect(ops()).toEqual(['SubAccounts', 'AccountInfo', 'AccountInfo']);
+    });
+
     it('retries a read after one 5xx and succeeds', async () => {
       // Prepare
       const client = clientFor(sim, format);
