@@ -454,6 +454,21 @@ async function create(
     if (answer.outcome === 'created') {
       result = 'created';
       existing = { ...answer.account, credentials: answer.credentials };
+      if (answer.credentialsComplete === false) {
+        // Without the rest of the keys the record would be useless to the tenant: read them now, and if
+        // that fails too, the retry finds the pending account and adopts it with everything.
+        const full = await platform.get(answer.account.id);
+        if (!full) {
+          throw new ProvisioningError(
+            `${request.platform} sub-account ${answer.account.id} cannot be read yet`,
+            {
+              reason: 'credentials-pending',
+              retryable: true,
+            },
+          );
+        }
+        existing = { ...full, credentials: { ...full.credentials, ...answer.credentials } };
+      }
     } else {
       existing = await platform.findExisting(input);
       if (!existing) {

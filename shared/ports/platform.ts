@@ -47,7 +47,16 @@ export interface SubAccountWithCredentials extends SubAccount {
 
 /** The answer to a create call. A taken natural key is an answer, not an error: callers adopt. */
 export type CreateResult =
-  | { readonly outcome: 'created'; readonly account: SubAccount; readonly credentials: Credentials }
+  | {
+      readonly outcome: 'created';
+      readonly account: SubAccount;
+      readonly credentials: Credentials;
+      /**
+       * False when the sub-account exists but the platform could not yet be asked for every credential it
+       * issued (a follow-up read failed): the caller reads them with `get` before recording the account.
+       */
+      readonly credentialsComplete?: boolean | undefined;
+    }
   | { readonly outcome: 'already-exists'; readonly naturalKey: string };
 
 /** The answer to a lifecycle call. `unsupported` is never silent: the caller must handle it. */

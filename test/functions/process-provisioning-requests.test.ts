@@ -114,6 +114,30 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(JSON.stringify(record.profile)).not.toContain(onPlatform?.password ?? '?');
   });
 
+  it('reads the keys again when the read right after a Baijiayun create failed, and records them all', async () => {
+    // Prepare: every attempt of the create's follow-up getAccountInfo fails (reads are retried twice).
+    const { tenantId, requestId } = ids('keys');
+    const mobile = mobileFor(sequence);
+    pipeline.simulators.baijiayun.inject({
+      fault: { kind: 'http-error', status: 503 },
+      operation: 'getAccountInfo',
+      times: 3,
+    });
+
+    // Act
+    await pipeline.send([baijiayunCreate(tenantId, requestId, mobile)]);
+    const record = await pipeline.until({ platform: 'baijiayun', tenantId }, active);
+
+    // Assess
+    const onPlatform = pipeline.simulators.baijiayun.state.byMobile(mobile);
+    const credentials = await pipeline.credentials(record);
+    expect(credentials.partnerKey?.reveal()).toBe(onPlatform?.partner_key);
+    expect(credentials.secretKey?.reveal()).toBe(onPlatform?.secret_key);
+    expect(credentials.password?.reveal()).toBe(onPlatform?.password);
+    const [entry] = await pipeline.settled({ platform: 'baijiayun', tenantId });
+    expect(entry?.result).toBe('created');
+  });
+
   it('treats a duplicate delivery of the same requestId as a no-op with the same outcome', async () => {
     // Prepare
     const { tenantId, requestId } = ids('dup');

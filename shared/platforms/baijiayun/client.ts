@@ -330,11 +330,12 @@ export function createBaijiayunClient(
         return { outcome: 'created', account, credentials: { ...credentials, password: input.password } };
       } catch {
         // The sub-account exists whatever happened to this read; failing now would make the caller create
-        // it again. The keys can be fetched later with `get`.
+        // it again. Its keys are still to be read (with `get`), and the answer says so.
         return {
           outcome: 'created',
           account: accountFromInput(id, input),
           credentials: { password: input.password },
+          credentialsComplete: false,
         };
       }
     },
