@@ -17,7 +17,7 @@ import {
   processMessage,
   RetryLaterError,
 } from '../shared/domain/process-request.ts';
-import { buildRuntimeDependencies } from '../shared/runtime.ts';
+import { buildRuntimeDependencies, type RuntimeDependencies } from '../shared/runtime.ts';
 
 /** What the handler needs; `makeHandler` takes it so tests and the local stack inject their own. */
 export interface HandlerDependencies {
@@ -190,6 +190,18 @@ export function makeHandler(
   return middy(handleBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
+/** What the handler takes from the composition root's output (shared with the local stack). */
+export function handlerDependencies(built: RuntimeDependencies): HandlerDependencies {
+  return {
+    provisioning: built.provisioning,
+    sqs: built.sqs,
+    queueUrl: built.runtime.queueUrl,
+    retryBaseSeconds: built.runtime.retryBaseSeconds,
+    retryMaxSeconds: built.runtime.retryMaxSeconds,
+    recordTimeBudgetMs: built.runtime.recordTimeBudgetMs,
+  };
+}
+
 /** Not enough of the invocation left to start this record. */
 export class OutOfTimeError extends Error {
   override readonly name = 'OutOfTimeError';
@@ -204,16 +216,6 @@ export class OutOfTimeError extends Error {
  * rebuilt every five minutes (the vendor secret's cache age), not per request.
  */
 export const handler = makeHandler(
-  async () => {
-    const built = await buildRuntimeDependencies(processEnvironment());
-    return {
-      provisioning: built.provisioning,
-      sqs: built.sqs,
-      queueUrl: built.runtime.queueUrl,
-      retryBaseSeconds: built.runtime.retryBaseSeconds,
-      retryMaxSeconds: built.runtime.retryMaxSeconds,
-      recordTimeBudgetMs: built.runtime.recordTimeBudgetMs,
-    };
-  },
+  async () => handlerDependencies(await buildRuntimeDependencies(processEnvironment())),
   { refreshAfterMs: 300_000 },
 );

@@ -1,5 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { makeHandler as makeProvisioningHandler } from '../functions/process-provisioning-requests.ts';
+import {
+  handlerDependencies,
+  makeHandler as makeProvisioningHandler,
+} from '../functions/process-provisioning-requests.ts';
 import { createLedgerTable } from '../shared/ledger/index.ts';
 import { buildRuntimeDependencies } from '../shared/runtime.ts';
 import { startLocalSimulators } from '../simulators/local.ts';
@@ -27,13 +30,5 @@ export async function startSimulators(ports: { firstPort?: number | undefined })
 
 /** The deployed function's handler, built from the stack's environment exactly as Lambda builds it. */
 export async function makeHandler(env: Readonly<Record<string, string>>): Promise<SqsHandler> {
-  const built = await buildRuntimeDependencies(env);
-  return makeProvisioningHandler({
-    provisioning: built.provisioning,
-    sqs: built.sqs,
-    queueUrl: built.runtime.queueUrl,
-    retryBaseSeconds: built.runtime.retryBaseSeconds,
-    retryMaxSeconds: built.runtime.retryMaxSeconds,
-    recordTimeBudgetMs: built.runtime.recordTimeBudgetMs,
-  });
+  return makeProvisioningHandler(handlerDependencies(await buildRuntimeDependencies(env)));
 }

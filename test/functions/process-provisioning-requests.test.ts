@@ -65,6 +65,36 @@ function baijiayunCreate(tenantId: string, requestId: string, mobile: string): P
 
 const active = (r: { state: string }) => r.state === 'active';
 
+/** One SQS record as Lambda would hand it over, for invoking a handler directly. */
+function syntheticEvent(messageId: string, body: string): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: `rh-${messageId}`,
+        body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '0',
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: '0',
+          MessageGroupId: 'g',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+/** The part of Lambda's context the handler reads. */
+function lambdaContext(remainingMs: number): Context {
+  return { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => remainingMs } as Context;
+}
+
 describe('the provisioning pipeline (fauxqs → handler → simulators → dynalite)', () => {
   it('creates a Cloopen sub-account and records it with sealed credentials', async () => {
     // Prepare
@@ -495,32 +525,8 @@ describe('makeHandler', () => {
       if (builds === 1) throw new Error('VENDOR_SECRET_ARN secret is empty');
       return { provisioning: pipeline.runtime.provisioning };
     });
-    const event = (id: string): SQSEvent => ({
-      Records: [
-        {
-          messageId: id,
-          receiptHandle: `rh-${id}`,
-          body: 'not json',
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: '0',
-            SenderId: 'test',
-            ApproximateFirstReceiveTimestamp: '0',
-            MessageGroupId: 'g',
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
-          awsRegion: 'us-east-1',
-        },
-      ],
-    });
-    const context = {
-      functionName: 'f',
-      awsRequestId: 'r',
-      getRemainingTimeInMillis: () => 30_000,
-    } as Context;
+    const event = (id: string) => syntheticEvent(id, 'not json');
+    const context = lambdaContext(30_000);
 
     // Act
     const first = await handler(event('cold-1'), context);
@@ -588,11 +594,7 @@ describe('a failed message with later messages of its group in the same batch', 
     });
 
     // Act
-    const response = await handler({ Records: records }, {
-      functionName: 'f',
-      awsRequestId: 'r',
-      getRemainingTimeInMillis: () => 30_000,
-    } as Context);
+    const response = await handler({ Records: records }, lambdaContext(30_000));
 
     // Assess: both go back to the queue, the head hidden for its backoff, the close visible at once.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.messageId));
@@ -629,11 +631,7 @@ describe('the time budget of an invocation', () => {
       new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MessageSystemAttributeNames: ['All'] }),
     );
     const records = (received.Messages ?? []).map((m) => toSqsRecord(m, queues.queueArn, 'us-east-1'));
-    const context = {
-      functionName: 'f',
-      awsRequestId: 'r',
-      getRemainingTimeInMillis: () => 10_000,
-    } as Context;
+    const context = lambdaContext(10_000);
 
     // Act
     const response = await handler({ Records: records }, context);
@@ -657,32 +655,8 @@ describe('makeHandler with a dependency factory and a refresh age', () => {
       },
       { refreshAfterMs: 0 },
     );
-    const context = {
-      functionName: 'f',
-      awsRequestId: 'r',
-      getRemainingTimeInMillis: () => 30_000,
-    } as Context;
-    const event = (id: string): SQSEvent => ({
-      Records: [
-        {
-          messageId: id,
-          receiptHandle: `rh-${id}`,
-          body: '[]',
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: '0',
-            SenderId: 'test',
-            ApproximateFirstReceiveTimestamp: '0',
-            MessageGroupId: 'g',
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
-          awsRegion: 'us-east-1',
-        },
-      ],
-    });
+    const context = lambdaContext(30_000);
+    const event = (id: string) => syntheticEvent(id, '[]');
 
     // Act
     const answers = [];

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { makeHandler } from '../../functions/process-provisioning-requests.ts';
+import { handlerDependencies, makeHandler } from '../../functions/process-provisioning-requests.ts';
 import { startSqsPoller } from '../../local/poller.ts';
 import { processEnvironment } from '../../shared/config.ts';
 import { buildRuntimeDependencies } from '../../shared/runtime.ts';
@@ -12,9 +12,7 @@ const built = await buildRuntimeDependencies(processEnvironment());
 const queueUrl = built.runtime.queueUrl;
 if (!queueUrl) throw new Error('QUEUE_URL is required');
 const handler = makeHandler({
-  provisioning: built.provisioning,
-  sqs: built.sqs,
-  queueUrl,
+  ...handlerDependencies(built),
   logger: new Logger({ serviceName: 'provisioner-worker', logLevel: 'SILENT' }),
 });
 startSqsPoller({ sqs: built.sqs, queueUrl, handler, waitTimeSeconds: 1 });
