@@ -128,6 +128,7 @@ const results: Record<string, Run> = {
   'baijiayun create': await run('baijiayun', 'json', 'bj'),
   'baijiayun suspend': await run('baijiayun', 'json', 'bs', 'suspend'),
   'cloopen close': await run('cloopen', 'json', 'cc', 'close'),
+  'baijiayun close': await run('baijiayun', 'json', 'bc', 'close'),
 };
 
 // Adoption after a lost answer: one create whose answer is dropped, then its redelivery.
