@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { type Environment, loadCliConfig } from '../shared/config.ts';
+import { ConfigurationError, type Environment, loadCliConfig } from '../shared/config.ts';
 import { platformEnvironment } from './local-stack-file.ts';
 import { describeError, errorDocument, type Output, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
@@ -37,6 +37,11 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
     const json = argv.includes('--json');
     if (json) printJson(output, errorDocument(error));
     else output.err(`error: ${describeError(error)}`);
+    if (!json && error instanceof ConfigurationError && argv[0] === 'platform') {
+      output.err(
+        'hint: set the CLOOPEN_* / BAIJIAYUN_* variables (see README), or run `npm start` or `npm run simulators` to use the simulators',
+      );
+    }
     return 1;
   }
 }

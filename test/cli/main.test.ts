@@ -128,6 +128,7 @@ describe('provisioner platform', () => {
     );
     expect(code).toBe(1);
     expect(output.stderr.join('\n')).toMatch(/BAIJIAYUN_BASE_URL is not set/);
+    expect(output.stderr.join('\n')).toMatch(/hint: .*npm run simulators/);
   });
 
   it('refuses a bad --status before calling anything', async () => {
