@@ -49,7 +49,7 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
 /** The deployed stack named by `--stack` / `PROVISIONER_STACK`, else the local stack `npm start` runs. */
 export async function resolveTarget(config: CliConfig): Promise<Target> {
   if (config.stackName) return deployedTarget(config.stackName, config.region);
-  const local = readLocalStack(config);
+  const local = await readLocalStack(config);
   if (!local) {
     throw new Error(
       'No local stack is running: start one with `npm start` (or name a deployed one with --stack NAME)',

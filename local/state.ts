@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const DEFAULT_STATE_FILE = fileURLToPath(new URL('../.local/stack.json', import.meta.url));
 
 /**
- * What a running local stack publishes about itself: everything the CLI needs to reach it. Field names
- * match `LocalStackInfo` in `cli/target.ts`, which reads this file.
+ * What a running local stack publishes about itself: everything the CLI needs to reach it (the CLI reads
+ * it through `cli/local-stack-file.ts`).
  */
 export interface LocalStackState {
   /** The `npm start` process; the CLI ignores the file when it is no longer alive. */
