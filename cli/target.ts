@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
 import { createDynamoDbLedger } from '../shared/ledger/index.ts';
 import type { Ledger } from '../shared/ports/ledger.ts';
@@ -17,8 +18,6 @@ export interface Target {
 
 /** Output keys of the deployed stack (see `infra/`). */
 export const STACK_OUTPUTS = { queueUrl: 'ProvisioningQueueUrl', tableName: 'LedgerTableName' } as const;
-
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
   return createDynamoDbLedger({
@@ -57,14 +56,10 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
   }
   return {
     description: `local stack (pid ${local.pid})`,
-    sqs: new SQSClient({ region: local.region, endpoint: local.sqsEndpoint, credentials: LOCAL_CREDENTIALS }),
+    sqs: new SQSClient(awsClientOptions(local.region, local.sqsEndpoint)),
     queueUrl: local.queueUrl,
     ledger: ledgerFor(
-      new DynamoDBClient({
-        region: local.region,
-        endpoint: local.dynamodbEndpoint,
-        credentials: LOCAL_CREDENTIALS,
-      }),
+      new DynamoDBClient(awsClientOptions(local.region, local.dynamodbEndpoint)),
       local.tableName,
     ),
   };

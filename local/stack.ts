@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { awsClientOptions, LOCAL_AWS_CREDENTIALS } from '../shared/aws/local.ts';
 import { startDynalite } from './dynalite.ts';
 import { LocalStackAlreadyRunningError, LocalStackStartError } from './errors.ts';
 import {
@@ -26,8 +27,6 @@ import {
 export type { PollerLogger, SqsHandler } from './poller.ts';
 export { DEFAULT_STATE_FILE, type LocalStackState } from './state.ts';
 
-/** Credentials dynalite and fauxqs accept (they check none; the SDK insists on some). */
-export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 /** Ledger table name of the local stack. */
 export const LOCAL_TABLE_NAME = 'provisioner-ledger';
 
@@ -175,12 +174,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push({ what: 'fauxqs', run: () => mq.stop() });
     const sqsEndpoint = `http://127.0.0.1:${mq.port}`;
 
-    const sqs = new SQSClient({ region, endpoint: sqsEndpoint, credentials: LOCAL_AWS_CREDENTIALS });
-    const dynamodb = new DynamoDBClient({
-      region,
-      endpoint: db.endpoint,
-      credentials: LOCAL_AWS_CREDENTIALS,
-    });
+    const sqs = new SQSClient(awsClientOptions(region, sqsEndpoint));
+    const dynamodb = new DynamoDBClient(awsClientOptions(region, db.endpoint));
     cleanups.push({
       what: 'AWS clients',
       run: async () => {

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientOptions } from './aws/local.ts';
 import {
   ConfigurationError,
   type Environment,
@@ -28,13 +29,6 @@ export interface RuntimeDependencies {
   readonly runtime: RuntimeConfig;
   readonly provisioning: ProvisioningDependencies;
   readonly sqs: SQSClient;
-}
-
-// Local endpoints (dynalite, fauxqs) accept any credentials; AWS uses the normal provider chain.
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-function awsClientOptions(region: string, endpoint: string | undefined) {
-  return endpoint === undefined ? { region } : { region, endpoint, credentials: LOCAL_CREDENTIALS };
 }
 
 /**

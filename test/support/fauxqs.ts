@@ -6,9 +6,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { awsClientOptions } from '../../shared/aws/local.ts';
 
 /** Credentials fauxqs accepts (it checks none, but the SDK insists on having some). */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export { LOCAL_AWS_CREDENTIALS as LOCAL_CREDENTIALS } from '../../shared/aws/local.ts';
 
 /** A fauxqs server started for a test, with a client pointed at it. */
 export interface TestFauxqs {
@@ -32,7 +33,7 @@ export async function startTestFauxqs(
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const sqs = new SQSClient({ region, endpoint, credentials: LOCAL_CREDENTIALS });
+  const sqs = new SQSClient(awsClientOptions(region, endpoint));
   return {
     endpoint,
     region,
