@@ -1,6 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadBaijiayunConfig, loadCloopenConfig } from '../shared/config.ts';
 import { createLocalCipher, generateLocalKey } from '../shared/crypto/index.ts';
 import { processMessage } from '../shared/domain/process-request.ts';
@@ -59,7 +57,7 @@ async function freshLedger() {
   const tableName = `bench-${++tableNo}`;
   await createLedgerTable(db.client, tableName);
   return createDynamoDbLedger({
-    client: DynamoDBDocumentClient.from(db.client as DynamoDBClient),
+    client: db.client,
     tableName,
     onConsumedCapacity: (n, _operation, kind) => {
       if (kind === 'write') units.set('write', (units.get('write') ?? 0) + n);

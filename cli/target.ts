@@ -1,7 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
 import { createDynamoDbLedger } from '../shared/ledger/index.ts';
@@ -21,7 +20,7 @@ export const STACK_OUTPUTS = { queueUrl: 'ProvisioningQueueUrl', tableName: 'Led
 
 function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
   return createDynamoDbLedger({
-    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    client,
     tableName,
   });
 }

@@ -2,7 +2,6 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from './aws/local.ts';
 import {
   ConfigurationError,
@@ -116,7 +115,7 @@ export async function buildRuntimeDependencies(env: Environment): Promise<Runtim
   const runtime = loadRuntimeConfig(env);
   const dynamo = new DynamoDBClient(awsClientOptions(runtime.region, runtime.dynamodbEndpoint));
   const ledger = createDynamoDbLedger({
-    client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    client: dynamo,
     tableName: runtime.tableName,
   });
   return {
