@@ -95,6 +95,36 @@ function lambdaContext(remainingMs: number): Context {
   return { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => remainingMs } as Context;
 }
 
+/**
+ * A FIFO queue of its own (so the running poller does not take its messages), and a way to put one
+ * message on it and receive it back as the record Lambda would hand over.
+ */
+async function ownQueue(name: string) {
+  const sqs = pipeline.mq.sqs;
+  const queues = await ensureProvisioningQueues(sqs, {
+    queueName: `${name}.fifo`,
+    dlqName: `${name}-dlq.fifo`,
+    visibilityTimeoutSeconds: 120,
+  });
+  const receive = async (body: string, groupId: string) => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.queueUrl,
+        MessageBody: body,
+        MessageGroupId: groupId,
+        MessageDeduplicationId: `${groupId}-${body.length}`,
+      }),
+    );
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MessageSystemAttributeNames: ['All'] }),
+    );
+    const message = answer.Messages?.[0];
+    if (!message) throw new Error('nothing received');
+    return toSqsRecord(message, queues.queueArn, 'us-east-1');
+  };
+  return { sqs, queues, receive };
+}
+
 describe('the provisioning pipeline (fauxqs → handler → simulators → dynalite)', () => {
   it('creates a Cloopen sub-account and records it with sealed credentials', async () => {
     // Prepare
@@ -541,13 +571,8 @@ describe('makeHandler', () => {
 
 describe('a failed message with later messages of its group in the same batch', () => {
   it('stays hidden for its backoff while the skipped ones are released to wait behind it', async () => {
-    // Prepare: a queue of its own, so the running poller does not take these messages.
-    const sqs = pipeline.mq.sqs;
-    const queues = await ensureProvisioningQueues(sqs, {
-      queueName: 'skip-test.fifo',
-      dlqName: 'skip-test-dlq.fifo',
-      visibilityTimeoutSeconds: 120,
-    });
+    // Prepare
+    const { sqs, queues, receive } = await ownQueue('skip-test');
     const handler = makeHandler({
       provisioning: pipeline.runtime.provisioning,
       sqs,
@@ -566,22 +591,6 @@ describe('a failed message with later messages of its group in the same batch', 
     // fauxqs hands out one message per group per receive, where SQS (and so Lambda) may batch several:
     // the close goes under another group id to be received at once, and is relabelled as the create's
     // group in the event, as Lambda would deliver it.
-    const receive = async (body: string, groupId: string) => {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: queues.queueUrl,
-          MessageBody: body,
-          MessageGroupId: groupId,
-          MessageDeduplicationId: `${groupId}-${body.length}`,
-        }),
-      );
-      const answer = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MessageSystemAttributeNames: ['All'] }),
-      );
-      const message = answer.Messages?.[0];
-      if (!message) throw new Error('nothing received');
-      return toSqsRecord(message, queues.queueArn, 'us-east-1');
-    };
     const head = await receive(JSON.stringify(cloopenCreate(tenantId, requestId)), `cloopen:${tenantId}`);
     const next = await receive(JSON.stringify(close), 'other-group');
     const records = [
@@ -606,12 +615,7 @@ describe('a failed message with later messages of its group in the same batch', 
 describe('the time budget of an invocation', () => {
   it('leaves records untried, and visible again, when too little of the invocation is left', async () => {
     // Prepare
-    const sqs = pipeline.mq.sqs;
-    const queues = await ensureProvisioningQueues(sqs, {
-      queueName: 'budget-test.fifo',
-      dlqName: 'budget-test-dlq.fifo',
-      visibilityTimeoutSeconds: 120,
-    });
+    const { sqs, queues, receive } = await ownQueue('budget-test');
     const handler = makeHandler({
       provisioning: pipeline.runtime.provisioning,
       sqs,
@@ -619,18 +623,9 @@ describe('the time budget of an invocation', () => {
       recordTimeBudgetMs: 45_000,
     });
     const { tenantId, requestId } = ids('budget');
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queues.queueUrl,
-        MessageBody: JSON.stringify(cloopenCreate(tenantId, requestId)),
-        MessageGroupId: `cloopen:${tenantId}`,
-        MessageDeduplicationId: requestId,
-      }),
-    );
-    const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MessageSystemAttributeNames: ['All'] }),
-    );
-    const records = (received.Messages ?? []).map((m) => toSqsRecord(m, queues.queueArn, 'us-east-1'));
+    const records = [
+      await receive(JSON.stringify(cloopenCreate(tenantId, requestId)), `cloopen:${tenantId}`),
+    ];
     const context = lambdaContext(10_000);
 
     // Act
