@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { loadBaijiayunConfig, loadCloopenConfig } from '../shared/config.ts';
+import { requestContract } from '../shared/contract.ts';
 import { createLocalCipher, generateLocalKey } from '../shared/crypto/index.ts';
-import { processMessage } from '../shared/domain/process-request.ts';
+import { processMessage } from '../shared/domain/process-message.ts';
 import { createDynamoDbLedger, createLedgerTable } from '../shared/ledger/index.ts';
-import { createBaijiayunClient } from '../shared/platforms/baijiayun/index.ts';
-import { createCloopenClient } from '../shared/platforms/cloopen/index.ts';
-import type { Platforms } from '../shared/ports/platform.ts';
+import type { PlatformDirectory } from '../shared/ports/platform-module.ts';
+import { buildPlatforms } from '../shared/runtime/platforms.ts';
 import { startBaijiayunSimulator } from '../simulators/baijiayun/server.ts';
 import { startCloopenSimulator } from '../simulators/cloopen/server.ts';
 import { LOCAL_SIMULATOR_CREDENTIALS as CREDS } from '../simulators/local.ts';
@@ -38,18 +37,16 @@ const cloopenEnv = {
   CLOOPEN_AUTH_TOKEN: CREDS.cloopen.authToken,
   CLOOPEN_APP_ID: CREDS.cloopen.appId,
 };
-const platformsFor = (format: 'json' | 'xml'): Platforms => ({
-  cloopen: createCloopenClient(loadCloopenConfig({ ...cloopenEnv, CLOOPEN_FORMAT: format })),
-  baijiayun: createBaijiayunClient(
-    loadBaijiayunConfig({
-      BAIJIAYUN_BASE_URL: baijiayunSim.baseUrl,
-      BAIJIAYUN_PARTNER_ID: CREDS.baijiayun.partnerId,
-      BAIJIAYUN_PARTNER_KEY: CREDS.baijiayun.partnerKey,
-      // The bench measures the pipeline, not the limiter that keeps us under the vendor's quota.
-      BAIJIAYUN_RATE_LIMIT_REQUESTS: '1000000',
-    }),
-  ),
-});
+const platformsFor = (format: 'json' | 'xml'): PlatformDirectory =>
+  buildPlatforms({
+    ...cloopenEnv,
+    CLOOPEN_FORMAT: format,
+    BAIJIAYUN_BASE_URL: baijiayunSim.baseUrl,
+    BAIJIAYUN_PARTNER_ID: CREDS.baijiayun.partnerId,
+    BAIJIAYUN_PARTNER_KEY: CREDS.baijiayun.partnerKey,
+    // The bench measures the pipeline, not the limiter that keeps us under the vendor's quota.
+    BAIJIAYUN_RATE_LIMIT_REQUESTS: '1000000',
+  });
 
 const units = new Map<string, number>();
 let tableNo = 0;
@@ -102,7 +99,7 @@ async function run(
   action = 'create',
 ): Promise<Run> {
   const ledger = await freshLedger();
-  const deps = { ledger, platforms: platformsFor(format), cipher, settings };
+  const deps = { ledger, platforms: platformsFor(format), contract: requestContract, cipher, settings };
   if (action !== 'create') {
     for (let i = 0; i < N; i++)
       await processMessage({ messageId: `c${i}`, body: body(platform, i, tag), receiveCount: 1 }, deps);
@@ -132,7 +129,7 @@ const results: Record<string, Run> = {
 // Adoption after a lost answer: one create whose answer is dropped, then its redelivery.
 async function adoption(platform: 'cloopen' | 'baijiayun'): Promise<number> {
   const ledger = await freshLedger();
-  const deps = { ledger, platforms: platformsFor('json'), cipher, settings };
+  const deps = { ledger, platforms: platformsFor('json'), contract: requestContract, cipher, settings };
   const before = cloopenSim.state.requests.length + baijiayunSim.calls.length;
   if (platform === 'cloopen')
     cloopenSim.inject({ fault: { kind: 'drop-after-commit' }, operation: 'SubAccounts' });

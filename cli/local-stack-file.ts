@@ -1,5 +1,6 @@
 import { DEFAULT_STATE_FILE, isProcessAlive, type LocalStackState, readStackState } from '../local/state.ts';
 import type { CliConfig, Environment } from '../shared/config.ts';
+import { checkSettings } from '../shared/platforms/sources.ts';
 
 /** The running local stack's description (what `npm start` writes), or `undefined` when none is running. */
 export async function readLocalStack(config: CliConfig): Promise<LocalStackState | undefined> {
@@ -8,20 +9,9 @@ export async function readLocalStack(config: CliConfig): Promise<LocalStackState
 }
 
 /**
- * The settings for `provisioner platform …`: the environment's own `CLOOPEN_*` / `BAIJIAYUN_*` win; for a
- * vendor with none set, the running local stack's simulators are used.
+ * The settings for `provisioner platform …`: a platform whose master account is set in the environment uses
+ * the environment; any other uses the running local stack's simulators.
  */
 export async function platformEnvironment(env: Environment, config: CliConfig): Promise<Environment> {
-  const simulators = (await readLocalStack(config))?.simulators ?? {};
-  const merged: Record<string, string | undefined> = {};
-  for (const [prefix, required] of [
-    ['CLOOPEN_', 'CLOOPEN_ACCOUNT_SID'],
-    ['BAIJIAYUN_', 'BAIJIAYUN_PARTNER_ID'],
-  ] as const) {
-    if (env[required]) continue;
-    for (const [k, v] of Object.entries(simulators)) if (k.startsWith(prefix)) merged[k] = v;
-  }
-  // Variables set in the environment (say CLOOPEN_FORMAT=xml) still apply on top of the simulators'.
-  for (const [k, v] of Object.entries(env)) if (v) merged[k] = v;
-  return merged;
+  return checkSettings(env, (await readLocalStack(config))?.simulators ?? {});
 }

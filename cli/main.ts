@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigurationError, type Environment, loadCliConfig } from '../shared/config.ts';
+import { settingsPatterns } from '../shared/platforms/sources.ts';
 import { platformEnvironment } from './local-stack-file.ts';
 import { describeError, errorDocument, type Output, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
@@ -39,7 +40,7 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
     else output.err(`error: ${describeError(error)}`);
     if (!json && error instanceof ConfigurationError && argv[0] === 'platform') {
       output.err(
-        'hint: set the CLOOPEN_* / BAIJIAYUN_* variables (see README), or run `npm start` or `npm run simulators` to use the simulators',
+        `hint: set the ${settingsPatterns()} variables (see README), or run \`npm start\` or \`npm run simulators\` to use the simulators`,
       );
     }
     return 1;

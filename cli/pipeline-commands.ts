@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type ProvisioningRequestInput, provisioningRequestSchema } from '../shared/domain/request.ts';
+import { type ProvisioningRequestInput, provisioningRequestSchema } from '../shared/contract.ts';
+import { platformNames } from '../shared/platforms/registry.ts';
 import { ACCOUNT_STATES, type AccountRecord, type AccountState } from '../shared/ports/ledger.ts';
-import { PLATFORM_NAMES, type PlatformName } from '../shared/ports/platform.ts';
+import type { PlatformName } from '../shared/ports/platform.ts';
 import { type Output, printJson, printTable } from './output.ts';
 import type { Target } from './target.ts';
 
@@ -83,10 +84,10 @@ function visibleAccount(a: AccountRecord): Record<string, unknown> {
 }
 
 function platformOption(value: string): PlatformName {
-  if (!(PLATFORM_NAMES as readonly string[]).includes(value)) {
-    throw new Error(`--platform must be one of ${PLATFORM_NAMES.join(', ')}, not "${value}"`);
+  if (!platformNames.includes(value)) {
+    throw new Error(`--platform must be one of ${platformNames.join(', ')}, not "${value}"`);
   }
-  return value as PlatformName;
+  return value;
 }
 
 function stateOption(value: string): AccountState {
@@ -156,7 +157,7 @@ export function registerPipelineCommands(
   program
     .command('status')
     .description('Show one account: its ledger record and the history of every request')
-    .requiredOption('--platform <platform>', PLATFORM_NAMES.join(' | '), platformOption)
+    .requiredOption('--platform <platform>', platformNames.join(' | '), platformOption)
     .requiredOption('--tenant <tenantId>', "the caller's tenant id")
     .option('--json', 'print one JSON document')
     .action(async (options: { platform: PlatformName; tenant: string; json?: boolean }) => {
@@ -200,7 +201,7 @@ export function registerPipelineCommands(
   program
     .command('list')
     .description('List accounts in the ledger')
-    .option('--platform <platform>', PLATFORM_NAMES.join(' | '), platformOption)
+    .option('--platform <platform>', platformNames.join(' | '), platformOption)
     .option('--state <state>', ACCOUNT_STATES.join(' | '), stateOption)
     .option('--json', 'print one JSON document')
     .action(async (options: { platform?: PlatformName; state?: AccountState; json?: boolean }) => {

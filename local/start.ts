@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { processEnvironment, vendorOverrides } from '../shared/config.ts';
+import { processEnvironment } from '../shared/config.ts';
+import { platformModules } from '../shared/platforms/registry.ts';
+import { vendorOverrides } from '../shared/platforms/sources.ts';
 import { DEFAULT_STATE_FILE, type PollerLogger, startLocalStack } from './stack.ts';
 import { createTables, makeHandler, startSimulators } from './wiring.ts';
 
@@ -9,10 +11,12 @@ import { createTables, makeHandler, startSimulators } from './wiring.ts';
  * Lambda-like poller) until Ctrl-C. `npm start -- --data .local/data` keeps queue and ledger across runs.
  */
 
+const label = (title: string) => title.split(' (')[0] ?? title;
+
 const USAGE = `Usage: npm start -- [--data DIR] [--port-base N]
 
   --data DIR       keep DynamoDB and SQS data in DIR across restarts (default: in memory)
-  --port-base N    fixed ports: dynalite N, fauxqs N+1, Cloopen simulator N+2, Baijiayun simulator N+3
+  --port-base N    fixed ports: dynalite N, fauxqs N+1, ${platformModules.map((p, i) => `${label(p.title)} simulator N+${i + 2}`).join(', ')}
                    (default: free ports, written to .local/stack.json for the CLI)
   --help           this text`;
 
@@ -62,10 +66,16 @@ const logger: PollerLogger = {
 const { dataDir, portBase } = options();
 // A vendor whose base URL is set in the environment is called there (say its sandbox), not simulated.
 const overrides = vendorOverrides(processEnvironment());
-const target = (vendor: 'CLOOPEN' | 'BAIJIAYUN', simulated: string | undefined) =>
-  overrides[`${vendor}_BASE_URL`]
-    ? `${overrides[`${vendor}_BASE_URL`]} (from ${vendor}_BASE_URL)`
-    : (simulated ?? '-');
+function targets(simulators: Readonly<Record<string, string>>): string {
+  return platformModules
+    .map(({ title, settings }) => {
+      const variable = settings.variables[settings.endpoint] ?? '';
+      const own = overrides[variable];
+      const where = own ? `${own} (from ${variable})` : (simulators[variable] ?? '-');
+      return `  ${label(title).padEnd(22)}${where}`;
+    })
+    .join('\n');
+}
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
@@ -92,8 +102,7 @@ console.log(`Local provisioning stack running (pid ${info.pid})
   SQS (fauxqs)          ${info.sqsEndpoint}
   queue                 ${info.queueUrl}
   dead-letter queue     ${info.dlqUrl}
-  Cloopen               ${target('CLOOPEN', info.simulators.CLOOPEN_BASE_URL)}
-  Baijiayun             ${target('BAIJIAYUN', info.simulators.BAIJIAYUN_BASE_URL)}
+${targets(info.simulators)}
   data                  ${info.dataDir ?? 'in memory'}
 Described in ${state} for the CLI. In another terminal:
   npx provisioner send examples/signups.jsonl

@@ -4,7 +4,7 @@ import {
   makeHandler as makeProvisioningHandler,
 } from '../functions/process-provisioning-requests.ts';
 import { createLedgerTable } from '../shared/ledger/index.ts';
-import { buildRuntimeDependencies } from '../shared/runtime.ts';
+import { buildRuntimeDependencies } from '../shared/runtime/index.ts';
 import { startLocalSimulators } from '../simulators/local.ts';
 import type { SqsHandler } from './poller.ts';
 import type { StartedSimulators } from './stack.ts';

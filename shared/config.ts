@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { ConfigurationError } from './errors.ts';
+import type { PlatformSettings, SettingsSource } from './ports/platform-module.ts';
 import { Secret } from './secret.ts';
+
+export { ConfigurationError };
 
 /**
  * Configuration is read here, once, and nowhere else: no other module reads `process.env`.
@@ -9,26 +13,12 @@ import { Secret } from './secret.ts';
  */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** A missing or malformed setting. The message names the variable. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-  /** The variables at fault. */
-  readonly variables: readonly string[];
-
-  constructor(message: string, variables: readonly string[]) {
-    super(message);
-    this.variables = variables;
-  }
-}
-
-/** Production Cloopen REST base URL (version 2013-12-26). */
-export const CLOOPEN_PRODUCTION_URL = 'https://app.cloopen.com:8883/2013-12-26';
-
-const httpUrl = z
+/** An http(s) URL setting, kept without trailing slashes. */
+export const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((url) => url.replace(/\/+$/, ''));
-const alnum32 = z.string().regex(/^[A-Za-z0-9]{32}$/, 'must be 32 letters and digits');
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A positive integer setting with a default. */
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 function parse<S extends z.ZodObject>(
   schema: S,
@@ -54,71 +44,12 @@ function parse<S extends z.ZodObject>(
   );
 }
 
-/** Settings of the Cloopen client. */
-export interface CloopenConfig {
-  readonly baseUrl: string;
-  readonly accountSid: string;
-  readonly authToken: Secret;
-  readonly appId: string;
-  readonly format: 'json' | 'xml';
-  readonly timeoutMs: number;
-}
-
-const cloopenSchema = z.object({
-  baseUrl: httpUrl.default(CLOOPEN_PRODUCTION_URL),
-  accountSid: alnum32,
-  authToken: alnum32,
-  appId: alnum32,
-  format: z.enum(['json', 'xml'], { error: 'must be json or xml' }).default('json'),
-  timeoutMs: positiveInt(10_000),
-});
-
-/** Reads `CLOOPEN_*`. Throws {@link ConfigurationError} naming each bad variable. */
-export function loadCloopenConfig(env: Environment = process.env): CloopenConfig {
-  const c = parse(cloopenSchema, env, {
-    baseUrl: 'CLOOPEN_BASE_URL',
-    accountSid: 'CLOOPEN_ACCOUNT_SID',
-    authToken: 'CLOOPEN_AUTH_TOKEN',
-    appId: 'CLOOPEN_APP_ID',
-    format: 'CLOOPEN_FORMAT',
-    timeoutMs: 'CLOOPEN_TIMEOUT_MS',
-  });
-  return { ...c, authToken: new Secret(c.authToken) };
-}
-
-/** Settings of the Baijiayun client. */
-export interface BaijiayunConfig {
-  readonly baseUrl: string;
-  readonly partnerId: string;
-  readonly partnerKey: Secret;
-  readonly timeoutMs: number;
-  /** Client-side limiter: at most this many requests… */
-  readonly rateLimitRequests: number;
-  /** …per this many milliseconds (the platform allows 200 per 10 s per partner and IP). */
-  readonly rateLimitWindowMs: number;
-}
-
-const baijiayunSchema = z.object({
-  baseUrl: httpUrl,
-  partnerId: z.string().regex(/^\d{1,20}$/, 'must be the numeric partner id'),
-  partnerKey: z.string().min(1),
-  timeoutMs: positiveInt(10_000),
-  // 180 rather than 200: other processes with the same partner and IP (the CLI, a sweep) share the budget.
-  rateLimitRequests: positiveInt(180),
-  rateLimitWindowMs: positiveInt(10_000),
-});
-
-/** Reads `BAIJIAYUN_*`. Throws {@link ConfigurationError} naming each bad variable. */
-export function loadBaijiayunConfig(env: Environment = process.env): BaijiayunConfig {
-  const c = parse(baijiayunSchema, env, {
-    baseUrl: 'BAIJIAYUN_BASE_URL',
-    partnerId: 'BAIJIAYUN_PARTNER_ID',
-    partnerKey: 'BAIJIAYUN_PARTNER_KEY',
-    timeoutMs: 'BAIJIAYUN_TIMEOUT_MS',
-    rateLimitRequests: 'BAIJIAYUN_RATE_LIMIT_REQUESTS',
-    rateLimitWindowMs: 'BAIJIAYUN_RATE_LIMIT_WINDOW_MS',
-  });
-  return { ...c, partnerKey: new Secret(c.partnerKey) };
+/** Reads one platform's settings from a source keyed by variable name (see {@link PlatformSettings}). */
+export function loadPlatformSettings<S extends z.ZodObject>(
+  settings: PlatformSettings & { readonly schema: S },
+  source: SettingsSource,
+): z.infer<S> {
+  return parse(settings.schema, source, settings.variables);
 }
 
 /** Settings of the pipeline (handler, ledger, queue), shared by Lambda and the local stack. */
@@ -244,19 +175,69 @@ export function loadCliConfig(env: Environment = process.env): CliConfig {
 }
 
 /**
- * The vendor settings (`CLOOPEN_*`, `BAIJIAYUN_*`) present in an environment, for the local stack: when an
- * operator sets a vendor's base URL, that vendor's calls go there (a sandbox) instead of to its simulator.
- * A vendor is taken from the environment only when its base URL is set, so a stray `CLOOPEN_FORMAT=xml`
- * still applies to the simulator without pointing half of the settings elsewhere.
+ * The platform settings present in an environment, for the local stack: when an operator sets a platform's
+ * endpoint (its base URL), that platform's calls go there (a sandbox) instead of to its simulator. Its target
+ * settings are taken from the environment only then, so a stray tuning variable (say `…_FORMAT=xml`) still
+ * applies to the simulator without pointing half of the settings elsewhere.
  */
-export function vendorOverrides(env: Environment): Readonly<Record<string, string>> {
+export function platformOverrides(
+  env: Environment,
+  platforms: readonly { readonly settings: PlatformSettings }[],
+): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const prefix of ['CLOOPEN_', 'BAIJIAYUN_']) {
-    const ownTarget = Boolean(env[`${prefix}BASE_URL`]);
-    for (const [key, value] of Object.entries(env)) {
-      if (!key.startsWith(prefix) || !value) continue;
-      if (ownTarget || !/_(BASE_URL|ACCOUNT_SID|AUTH_TOKEN|APP_ID|PARTNER_ID|PARTNER_KEY)$/.test(key))
-        out[key] = value;
+  for (const { settings } of platforms) {
+    const endpoint = settings.variables[settings.endpoint];
+    const ownTarget = endpoint !== undefined && Boolean(env[endpoint]);
+    for (const [key, variable] of Object.entries(settings.variables)) {
+      const value = env[variable];
+      if (value && (ownTarget || !settings.target.includes(key))) out[variable] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Settings for the read-only platform checks: a platform whose master account is set in the environment
+ * uses the environment; any other takes the fallback's (the local stack's simulators). Variables set in the
+ * environment still apply on top, so `…_FORMAT=xml` changes how the simulator is called.
+ */
+export function platformSettingsWithFallback(
+  env: Environment,
+  fallback: Readonly<Record<string, string>>,
+  platforms: readonly { readonly settings: PlatformSettings }[],
+): Environment {
+  const merged: Record<string, string | undefined> = {};
+  for (const { settings } of platforms) {
+    const account = settings.variables[settings.account];
+    if (account === undefined || env[account]) continue;
+    for (const variable of Object.values(settings.variables)) {
+      if (fallback[variable] !== undefined) merged[variable] = fallback[variable];
+    }
+  }
+  for (const [k, v] of Object.entries(env)) if (v) merged[k] = v;
+  return merged;
+}
+
+/**
+ * The settings a platform is built from in AWS: the environment overlaid with the platform secret, a JSON
+ * object keyed by the same variable names (operators may add any of a platform's variables to it).
+ */
+export function withPlatformSecret(
+  env: Environment,
+  secret: unknown,
+  platforms: readonly { readonly settings: PlatformSettings }[],
+): Environment {
+  if (typeof secret !== 'object' || secret === null || Array.isArray(secret)) {
+    throw new ConfigurationError('VENDOR_SECRET_ARN must name a JSON object of platform settings', [
+      'VENDOR_SECRET_ARN',
+    ]);
+  }
+  const values = new Map(Object.entries(secret));
+  const out: Record<string, string | undefined> = { ...env };
+  for (const { settings } of platforms) {
+    for (const variable of Object.values(settings.variables)) {
+      const value = values.get(variable);
+      if (typeof value === 'string' || typeof value === 'number') out[variable] = String(value);
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import { isPlatformError, type PlatformErrorCategory } from '../ports/errors.ts';
+import type { RecordedError } from '../ports/ledger.ts';
 
 /** Whether a failed step is worth trying again later. */
 export type FailureClass = 'retryable' | 'permanent';
@@ -83,4 +84,38 @@ export class RequestNotApplicableError extends ProvisioningError {
   constructor(message: string, reason: string) {
     super(message, { reason, retryable: false });
   }
+}
+
+/** A failure worth another delivery; the message must not be acknowledged. */
+export class RetryLaterError extends ProvisioningError {
+  override readonly name = 'RetryLaterError';
+  readonly requestId: string;
+
+  constructor(requestId: string, cause: unknown) {
+    super(`Request ${requestId} failed transiently: ${describe(cause)}`, {
+      reason: 'retry-later',
+      retryable: true,
+      cause,
+    });
+    this.requestId = requestId;
+  }
+}
+
+/** A failure's message with the vendor's code and words, for the ledger. */
+export function describe(error: unknown): string {
+  if (isPlatformError(error)) {
+    const vendor = [error.code, error.vendorMessage].filter(Boolean).join(' ');
+    return vendor ? `${error.message} [${vendor}]` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Turns any failure into what the ledger keeps: reason, vendor code, message; never a secret. */
+export function toRecordedError(error: unknown): RecordedError {
+  const retryable = classifyFailure(error) === 'retryable';
+  if (isPlatformError(error)) {
+    return { reason: error.category, code: error.code, message: describe(error), retryable };
+  }
+  if (error instanceof ProvisioningError) return { reason: error.reason, message: error.message, retryable };
+  return { reason: 'internal', message: describe(error), retryable };
 }

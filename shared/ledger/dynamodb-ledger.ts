@@ -11,6 +11,7 @@ import {
 import { isTransientAwsError } from '../aws/transient.ts';
 import { ConcurrentUpdateError, DependencyUnavailableError } from '../domain/errors.ts';
 import { KEY_PATTERN } from '../domain/request.ts';
+import { platformNames } from '../platforms/registry.ts';
 import {
   ACCOUNT_STATES,
   type AccountFilter,
@@ -21,7 +22,7 @@ import {
   type Ledger,
   type RequestConclusion,
 } from '../ports/ledger.ts';
-import { PLATFORM_NAMES, type PlatformName } from '../ports/platform.ts';
+import type { PlatformName } from '../ports/platform.ts';
 import { LedgerRequestNotFoundError, LedgerUsageError } from './errors.ts';
 import {
   ACCOUNT_SORT_KEY,
@@ -397,7 +398,7 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
     },
 
     listAccounts(filter: AccountFilter = {}) {
-      const platforms = filter.platform === undefined ? PLATFORM_NAMES : [filter.platform];
+      const platforms = filter.platform === undefined ? platformNames : [filter.platform];
       const states = filter.state === undefined ? ACCOUNT_STATES : [filter.state];
       return (async function* () {
         for (const platform of platforms) {
@@ -480,7 +481,7 @@ function isAttributable(
 ): entry is HistoryEntry & { readonly platform: PlatformName; readonly tenantId: string } {
   return (
     typeof entry.platform === 'string' &&
-    (PLATFORM_NAMES as readonly string[]).includes(entry.platform) &&
+    platformNames.includes(entry.platform) &&
     typeof entry.tenantId === 'string' &&
     KEY_PATTERN.test(entry.tenantId)
   );

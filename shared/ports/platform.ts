@@ -1,9 +1,10 @@
 import type { Secret } from '../secret.ts';
 
-/** The platforms sub-accounts can live on. */
-export const PLATFORM_NAMES = ['cloopen', 'baijiayun'] as const;
-/** One of {@link PLATFORM_NAMES}. */
-export type PlatformName = (typeof PLATFORM_NAMES)[number];
+/**
+ * A platform's name, as the registry (`shared/platforms/registry.ts`) lists it. Plain text here: the domain
+ * and the ports know no platform by name.
+ */
+export type PlatformName = string;
 
 /** Lifecycle operations a platform may or may not offer; `create` and reads are offered by all. */
 export const LIFECYCLE_OPERATIONS = ['suspend', 'resume', 'update', 'close'] as const;
@@ -118,82 +119,4 @@ export function unsupported(
   why: string,
 ): LifecycleResult {
   return { outcome: 'unsupported', operation, reason: `${platform} does not support ${operation}: ${why}` };
-}
-
-// ---- What callers hand to each platform's create/update. Wire names live in the vendor folders. ----
-
-/** Input of Cloopen create. */
-export interface CloopenCreateInput {
-  /** Unique per master account; the docs recommend an email address. */
-  readonly friendlyName: string;
-  /** Application the sub-account belongs to; the client's configured app when absent. */
-  readonly appId?: string | undefined;
-}
-
-/** Cloopen has no update endpoint: `update` always answers `unsupported`. */
-export type CloopenUpdateInput = Readonly<Record<string, never>>;
-
-/** Concurrency limits of a Baijiayun live product line (large class or enterprise live). */
-export interface BaijiayunLiveLine {
-  readonly enabled: boolean;
-  /** Concurrent users allowed (only in concurrency billing; 0 otherwise). */
-  readonly userLimit?: number | undefined;
-  /** Concurrent users allowed beyond `userLimit` (concurrency billing only). */
-  readonly maxUserLimit?: number | undefined;
-  /** People allowed on the mic at once. */
-  readonly maxSpeakers?: number | undefined;
-}
-
-/** Video-on-demand quotas (flow and storage; ignored by the platform in pay-as-you-go billing). */
-export interface BaijiayunVideoLine {
-  readonly enabled: boolean;
-  readonly flow?: number | undefined;
-  readonly maxFlow?: number | undefined;
-  readonly storageLimit?: number | undefined;
-  readonly maxStorageLimit?: number | undefined;
-}
-
-/** Product lines of a Baijiayun sub-account. Absent lines are left as the platform defaults them (off). */
-export interface BaijiayunProducts {
-  readonly largeClass?: BaijiayunLiveLine | undefined;
-  readonly smallClass?: { readonly enabled: boolean } | undefined;
-  readonly business?: BaijiayunLiveLine | undefined;
-  readonly video?: BaijiayunVideoLine | undefined;
-}
-
-/** Input of Baijiayun create: every field the platform requires is required here. */
-export interface BaijiayunCreateInput {
-  readonly mobile: string;
-  readonly email: string;
-  readonly password: Secret;
-  readonly effectTime: Date;
-  readonly expireTime: Date;
-  readonly company?: string | undefined;
-  readonly contacts?: string | undefined;
-  readonly products?: BaijiayunProducts | undefined;
-  readonly creditMoney?: number | undefined;
-}
-
-/** Changes to a Baijiayun sub-account; each present group becomes one platform call. */
-export interface BaijiayunUpdateInput {
-  readonly mobile?: string | undefined;
-  readonly email?: string | undefined;
-  readonly password?: Secret | undefined;
-  readonly company?: string | undefined;
-  readonly contacts?: string | undefined;
-  readonly effectTime?: Date | undefined;
-  readonly expireTime?: Date | undefined;
-  readonly products?: BaijiayunProducts | undefined;
-  readonly creditMoney?: number | undefined;
-}
-
-/** The Cloopen flavour of the port. */
-export type CloopenPlatform = Platform<CloopenCreateInput, CloopenUpdateInput>;
-/** The Baijiayun flavour of the port. */
-export type BaijiayunPlatform = Platform<BaijiayunCreateInput, BaijiayunUpdateInput>;
-
-/** One client per platform, as the pipeline receives them. */
-export interface Platforms {
-  readonly cloopen: CloopenPlatform;
-  readonly baijiayun: BaijiayunPlatform;
 }

@@ -7,7 +7,7 @@ import {
   type SQSClient,
   SQSServiceException,
 } from '@aws-sdk/client-sqs';
-import { MAX_REQUEST_BYTES, type ProvisioningRequest, provisioningRequestSchema } from '../domain/request.ts';
+import { MAX_REQUEST_BYTES, type ProvisioningRequest, provisioningRequestSchema } from '../contract.ts';
 import { InvalidProvisioningRequestError } from './errors.ts';
 
 /** Most entries SendMessageBatch takes. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/process-provisioning-requests.ts';
 import { toSqsRecord } from '../../local/poller.ts';
 import { ensureProvisioningQueues } from '../../local/queues.ts';
-import type { ProvisioningRequestInput } from '../../shared/domain/request.ts';
+import type { ProvisioningRequestInput } from '../../shared/contract.ts';
 import { drainQueue, eventually, queueDepth } from '../support/fauxqs.ts';
 import { startTestPipeline, TEST_MAX_RECEIVE_COUNT, type TestPipeline } from '../support/pipeline.ts';
 

@@ -18,13 +18,10 @@ import {
   RECORD_TIME_BUDGET,
   VENDOR_SECRET_KEYS,
 } from '../../infra/provisioner-stack.ts';
-import {
-  ConfigurationError,
-  loadBaijiayunConfig,
-  loadCloopenConfig,
-  loadRuntimeConfig,
-} from '../../shared/config.ts';
+import { ConfigurationError, loadRuntimeConfig } from '../../shared/config.ts';
 import { LEDGER_STATE_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
+import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
+import { loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = {

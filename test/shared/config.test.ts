@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CLOOPEN_PRODUCTION_URL,
-  ConfigurationError,
-  loadBaijiayunConfig,
-  loadCloopenConfig,
-  loadRuntimeConfig,
-  vendorOverrides,
-} from '../../shared/config.ts';
+import { ConfigurationError, loadRuntimeConfig } from '../../shared/config.ts';
+import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
+import { CLOOPEN_PRODUCTION_URL, loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
+import { vendorOverrides } from '../../shared/platforms/sources.ts';
 
 const SID = 'a'.repeat(32);
 const TOKEN = 'b'.repeat(32);

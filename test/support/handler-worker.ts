@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { handlerDependencies, makeHandler } from '../../functions/process-provisioning-requests.ts';
 import { startSqsPoller } from '../../local/poller.ts';
 import { processEnvironment } from '../../shared/config.ts';
-import { buildRuntimeDependencies } from '../../shared/runtime.ts';
+import { buildRuntimeDependencies } from '../../shared/runtime/index.ts';
 
 /**
  * A separate process running the real handler behind the poller, so a test can kill it with SIGKILL at

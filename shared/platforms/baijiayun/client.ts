@@ -1,10 +1,5 @@
-import type { BaijiayunConfig } from '../../config.ts';
 import { PlatformError } from '../../ports/errors.ts';
 import type {
-  BaijiayunCreateInput,
-  BaijiayunLiveLine,
-  BaijiayunPlatform,
-  BaijiayunUpdateInput,
   CreateResult,
   LifecycleOperation,
   LifecycleResult,
@@ -17,7 +12,14 @@ import type {
 import { chinaDateTime, parseChinaDateTime, toChinaIso } from '../china-time.ts';
 import { type FetchLike, request } from '../http.ts';
 import { BaijiayunError } from './errors.ts';
+import type {
+  BaijiayunCreateInput,
+  BaijiayunLiveLine,
+  BaijiayunPlatform,
+  BaijiayunUpdateInput,
+} from './inputs.ts';
 import { type RateLimiter, sharedLimiter } from './limiter.ts';
+import type { BaijiayunConfig } from './settings.ts';
 import { sign } from './signing.ts';
 import {
   type AccountInfo,

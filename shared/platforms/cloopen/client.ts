@@ -1,7 +1,4 @@
-import type { CloopenConfig } from '../../config.ts';
 import type {
-  CloopenCreateInput,
-  CloopenPlatform,
   CreateResult,
   LifecycleOperation,
   LifecycleResult,
@@ -13,6 +10,8 @@ import type {
 import { unsupported } from '../../ports/platform.ts';
 import { type FetchLike, type HttpAnswer, type HttpOptions, request } from '../http.ts';
 import { CLOOPEN_SUCCESS, CloopenError, cloopenVendorError, isSubAccountMissing } from './errors.ts';
+import type { CloopenCreateInput, CloopenPlatform } from './inputs.ts';
+import type { CloopenConfig } from './settings.ts';
 import { signCloopenRequest } from './signing.ts';
 import {
   type CloopenAccountInfo,

@@ -4,7 +4,7 @@ import {
   MAX_REQUEST_BYTES,
   parseProvisioningRequest,
   provisioningRequestJsonSchema,
-} from '../../../shared/domain/request.ts';
+} from '../../../shared/contract.ts';
 
 const cloopenCreate = {
   schemaVersion: 1,

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureProvisioningQueues } from '../../../local/queues.ts';
+import type { ProvisioningRequestInput } from '../../../shared/contract.ts';
 import type { ProvisioningError } from '../../../shared/domain/errors.ts';
-import type { ProvisioningRequestInput } from '../../../shared/domain/request.ts';
 import {
   deduplicationId,
   InvalidProvisioningRequestError,

@@ -1,15 +1,16 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BaijiayunConfig } from '../../../../shared/config.ts';
 import { classifyFailure } from '../../../../shared/domain/errors.ts';
 import {
   type BaijiayunClient,
   type BaijiayunClientDeps,
   createBaijiayunClient,
 } from '../../../../shared/platforms/baijiayun/client.ts';
+import type { BaijiayunCreateInput } from '../../../../shared/platforms/baijiayun/inputs.ts';
 import { type RateLimiter, SlidingWindowLimiter } from '../../../../shared/platforms/baijiayun/limiter.ts';
+import type { BaijiayunConfig } from '../../../../shared/platforms/baijiayun/settings.ts';
 import { PlatformError } from '../../../../shared/ports/errors.ts';
-import type { BaijiayunCreateInput, SubAccount } from '../../../../shared/ports/platform.ts';
+import type { SubAccount } from '../../../../shared/ports/platform.ts';
 import { Secret } from '../../../../shared/secret.ts';
 import {
   type BaijiayunSimulator,

@@ -1,9 +1,9 @@
-import type { CloopenConfig } from '../../../../shared/config.ts';
 import {
   type CloopenClient,
   type CloopenClientDeps,
   createCloopenClient,
 } from '../../../../shared/platforms/cloopen/client.ts';
+import type { CloopenConfig } from '../../../../shared/platforms/cloopen/settings.ts';
 import { Secret } from '../../../../shared/secret.ts';
 import {
   type CloopenSimulatorHandle,

@@ -1,0 +1,93 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  LEDGER_STATE_INDEX,
+  LEDGER_TABLE_KEYS,
+  NATURAL_KEY_PARTITION_PREFIX,
+} from '../../shared/ledger/table.ts';
+
+/**
+ * The ledger of accounts and request histories: one DynamoDB table with the keys and state index of
+ * `shared/ledger/table.ts`, on-demand, with point-in-time recovery and deletion protection, retained.
+ *
+ * Rights on it are granted one concern at a time ({@link grantItemReadWrite}, {@link grantClaimRelease},
+ * {@link grantStateIndexQuery}), so that each function gets what it uses and nothing else.
+ *
+ * The table (`{id}Table`) is created in `scope`, beside this construct rather than under it, so that it keeps
+ * the logical ID and construct path it had before this construct existed.
+ */
+export class LedgerTable extends Construct {
+  /** The table itself. */
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.table = new dynamodb.TableV2(scope, `${id}Table`, {
+      partitionKey: { name: LEDGER_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LEDGER_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      globalSecondaryIndexes: [
+        {
+          indexName: LEDGER_STATE_INDEX.indexName,
+          partitionKey: { name: LEDGER_STATE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: LEDGER_STATE_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // The AWS-managed key, not the credentials key: credentials are already sealed, and reading the rest
+      // of the ledger (states, histories) must not require the right to open credentials.
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Lets `grantee` read, create and update items of the base table and query its partitions (statement
+   * `LedgerReadWrite`): no scan, no index, no delete. Histories are append-only.
+   */
+  grantItemReadWrite(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerReadWrite',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [this.table.tableArn],
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` delete natural-key claims, and no other item (statement `LedgerReleaseClaims`): a Baijiayun
+   * mobile change gives the old mobile up.
+   */
+  grantClaimRelease(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerReleaseClaims',
+        actions: ['dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${NATURAL_KEY_PARTITION_PREFIX}*`] },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` query the state index (statement `LedgerStateIndexQuery`), to find accounts by platform
+   * and state without scanning, as a sweep over expiring or stuck accounts would.
+   */
+  grantStateIndexQuery(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerStateIndexQuery',
+        actions: ['dynamodb:Query'],
+        resources: [`${this.table.tableArn}/index/${LEDGER_STATE_INDEX.indexName}`],
+      }),
+    );
+  }
+}

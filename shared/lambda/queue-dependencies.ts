@@ -1,0 +1,33 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DependencyContext } from './dependencies.ts';
+import { type RecordGuard, recordTimeBudget } from './record-budget.ts';
+import type { BackoffTarget } from './visibility-backoff.ts';
+
+/** What a queue consumer needs besides its use case; every field optional, so tests can leave them out. */
+export interface QueueDependencies {
+  /** For visibility backoff of failed messages; without it SQS's own visibility timeout applies. */
+  readonly sqs?: SQSClient | undefined;
+  readonly queueUrl?: string | undefined;
+  readonly retryBaseSeconds?: number | undefined;
+  readonly retryMaxSeconds?: number | undefined;
+  /** Start a record only with at least this many ms of the invocation left (default 0: always). */
+  readonly recordTimeBudgetMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** The queue the backoff and release middlewares act on, when the dependencies name one. */
+export function queueTargets(d: QueueDependencies): BackoffTarget | undefined {
+  if (!d.sqs || !d.queueUrl) return undefined;
+  return {
+    sqs: d.sqs,
+    queueUrl: d.queueUrl,
+    baseSeconds: d.retryBaseSeconds ?? 10,
+    maxSeconds: d.retryMaxSeconds ?? 900,
+  };
+}
+
+/** The record time budget the dependencies set, as a guard for `fifoBatchHandler`. */
+export function recordBudgetOf(context: DependencyContext<QueueDependencies>): readonly RecordGuard[] {
+  return [recordTimeBudget(context.dependencies?.recordTimeBudgetMs ?? 0)];
+}

@@ -1,0 +1,50 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startedRecords } from './batch-report.ts';
+
+/** The queue the batch came from; `undefined` leaves skipped messages to the visibility timeout. */
+export interface ReleaseTarget {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+}
+
+/**
+ * After a batch, makes the records it failed without trying (they followed a failed record of their FIFO
+ * group, or too little time was left) visible again at once. SQS still holds a group back while its failed
+ * head is hidden for its backoff, so the group waits for that backoff rather than for the queue's whole
+ * visibility timeout. A batch the handler never took on (its dependencies failed) is left alone, so a
+ * broken configuration is not retried in a tight loop.
+ */
+export function releaseSkippedMessages<C extends Context>(
+  target: (context: C) => ReleaseTarget | undefined,
+  logger: Logger,
+): MiddlewareObj<SQSEvent, SQSBatchResponse, Error, C> {
+  return {
+    after: async (request) => {
+      const to = target(request.context);
+      const started = startedRecords(request.event);
+      if (!to || !started || !request.response) return;
+      const failed = new Set(request.response.batchItemFailures.map((f) => f.itemIdentifier));
+      const skipped = request.event.Records.filter(
+        (r) => failed.has(r.messageId) && !started.has(r.messageId),
+      );
+      if (skipped.length === 0) return;
+      try {
+        await to.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: to.queueUrl,
+            Entries: skipped.map((record, i) => ({
+              Id: String(i),
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+      } catch (error) {
+        logger.warn('Could not release skipped messages', { count: skipped.length, error });
+      }
+    },
+  };
+}

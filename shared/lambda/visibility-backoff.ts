@@ -1,0 +1,58 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startedRecords } from './batch-report.ts';
+
+/** Where and how long to hide failed messages; `undefined` leaves SQS's own visibility timeout. */
+export interface BackoffTarget {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly baseSeconds: number;
+  readonly maxSeconds: number;
+}
+
+/** Seconds to hide a failed message: exponential in its deliveries, capped, with full jitter. */
+export function backoffSeconds(receiveCount: number, baseSeconds: number, maxSeconds: number): number {
+  const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+  // SQS caps visibility at 12 h; keep at least 1 s so the retry is not immediate.
+  return Math.max(1, Math.min(43_200, Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)));
+}
+
+/**
+ * After a batch, hides each record that was started and failed for a backoff that grows with its
+ * deliveries (`ApproximateReceiveCount`), so a struggling vendor is not hammered at the queue's pace.
+ */
+export function visibilityBackoff<C extends Context>(
+  target: (context: C) => BackoffTarget | undefined,
+  logger: Logger,
+): MiddlewareObj<SQSEvent, SQSBatchResponse, Error, C> {
+  return {
+    after: async (request) => {
+      const to = target(request.context);
+      const started = startedRecords(request.event);
+      if (!to || !started || !request.response) return;
+      const failed = new Set(request.response.batchItemFailures.map((f) => f.itemIdentifier));
+      const records = request.event.Records.filter(
+        (r) => failed.has(r.messageId) && started.has(r.messageId),
+      );
+      await Promise.all(
+        records.map(async (record) => {
+          const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+          try {
+            await to.sqs.send(
+              new ChangeMessageVisibilityCommand({
+                QueueUrl: to.queueUrl,
+                ReceiptHandle: record.receiptHandle,
+                VisibilityTimeout: backoffSeconds(receiveCount, to.baseSeconds, to.maxSeconds),
+              }),
+            );
+          } catch (error) {
+            // The queue's default visibility timeout still delays the retry; nothing is lost.
+            logger.warn('Could not set retry backoff', { messageId: record.messageId, error });
+          }
+        }),
+      );
+    },
+  };
+}

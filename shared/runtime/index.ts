@@ -1,0 +1,69 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type Environment, loadRuntimeConfig, type RuntimeConfig } from '../config.ts';
+import { requestContract } from '../contract.ts';
+import type { ProvisioningDependencies } from '../domain/dependencies.ts';
+import { buildCipher } from './cipher.ts';
+import { buildLedger } from './ledger.ts';
+import { livePlatforms } from './platforms.ts';
+import { buildQueueClient } from './producer.ts';
+
+export { buildCipher } from './cipher.ts';
+export { buildLedger } from './ledger.ts';
+export { buildPlatforms, livePlatforms, platformSettings } from './platforms.ts';
+export { buildQueueClient } from './producer.ts';
+
+/**
+ * The composition roots: small builders that turn configuration into the live objects a function needs.
+ * They are the only place that knows which implementation sits behind each port; each function takes only
+ * the builders it needs.
+ */
+export interface RuntimeDependencies {
+  readonly runtime: RuntimeConfig;
+  readonly provisioning: ProvisioningDependencies;
+  readonly sqs: SQSClient;
+}
+
+/**
+ * What the provisioning function needs, as a source to call per invocation: configuration, SDK clients and
+ * the cipher are built on the first call (once per execution environment; a failed first build is tried
+ * again on the next call), the platforms whenever their settings change.
+ */
+export function provisioningRuntime(env: Environment): () => Promise<RuntimeDependencies> {
+  let stable:
+    | {
+        readonly runtime: RuntimeConfig;
+        readonly sqs: SQSClient;
+        readonly base: Omit<ProvisioningDependencies, 'platforms'>;
+        readonly platforms: ReturnType<typeof livePlatforms>;
+      }
+    | undefined;
+  return async () => {
+    if (!stable) {
+      const runtime = loadRuntimeConfig(env);
+      stable = {
+        runtime,
+        sqs: buildQueueClient(runtime),
+        base: {
+          ledger: buildLedger(runtime).ledger,
+          contract: requestContract,
+          cipher: buildCipher(runtime),
+          settings: {
+            defaultHorizonDays: runtime.defaultHorizonDays,
+            maxReceiveCount: runtime.maxReceiveCount,
+          },
+        },
+        platforms: livePlatforms(env, runtime),
+      };
+    }
+    return {
+      runtime: stable.runtime,
+      sqs: stable.sqs,
+      provisioning: { ...stable.base, platforms: await stable.platforms() },
+    };
+  };
+}
+
+/** Builds everything the provisioning function needs from an environment, once. */
+export async function buildRuntimeDependencies(env: Environment): Promise<RuntimeDependencies> {
+  return provisioningRuntime(env)();
+}

@@ -1,0 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientOptions } from '../aws/local.ts';
+import type { RuntimeConfig } from '../config.ts';
+import { createDynamoDbLedger } from '../ledger/index.ts';
+import type { Ledger } from '../ports/ledger.ts';
+
+/** The ledger on DynamoDB (dynalite locally), with its client. Build once per execution environment. */
+export function buildLedger(runtime: RuntimeConfig): {
+  readonly ledger: Ledger;
+  readonly dynamodb: DynamoDBClient;
+} {
+  const dynamodb = new DynamoDBClient(awsClientOptions(runtime.region, runtime.dynamodbEndpoint));
+  return { dynamodb, ledger: createDynamoDbLedger({ client: dynamodb, tableName: runtime.tableName }) };
+}
