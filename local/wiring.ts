@@ -19,12 +19,9 @@ export async function createTables(dynamodb: DynamoDBClient, tableName: string):
   await createLedgerTable(dynamodb, tableName);
 }
 
-/** Starts both platform simulators, on `firstPort` and the next port when given. */
+/** Starts every platform's simulator, on `firstPort` and the next ports when given. */
 export async function startSimulators(ports: { firstPort?: number | undefined }): Promise<StartedSimulators> {
-  const simulators = await startLocalSimulators({
-    cloopenPort: ports.firstPort,
-    baijiayunPort: ports.firstPort === undefined ? undefined : ports.firstPort + 1,
-  });
+  const simulators = await startLocalSimulators({ firstPort: ports.firstPort });
   return { env: simulators.env, close: () => simulators.close() };
 }
 

@@ -17,8 +17,7 @@ const { values } = parseArgs({
 });
 const format = values.format === 'xml' ? 'xml' : 'json';
 const simulators = await startLocalSimulators({
-  cloopenPort: Number(values['cloopen-port']),
-  baijiayunPort: Number(values['baijiayun-port']),
+  ports: { cloopen: Number(values['cloopen-port']), baijiayun: Number(values['baijiayun-port']) },
   seed: Number(values.seed),
   cloopenFormat: format,
 });

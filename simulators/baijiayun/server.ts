@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseChinaDateTime } from '../../shared/platforms/china-time.ts';
+import { DuplicateMobileError } from '../errors.ts';
 import { type Fault, FaultQueue, type FaultRule } from '../faults.ts';
 import { ENDPOINT_FIELDS, fieldProblem, isEndpoint, type SimEndpoint } from './endpoints.ts';
 import { expectedSign } from './signing.ts';
-import { BaijiayunSimulatorState, DuplicateMobileError, type SimAccount } from './state.ts';
+import { BaijiayunSimulatorState, type SimAccount } from './state.ts';
 
 export { BaijiayunSimulatorState, type NewSimAccount, type SimAccount } from './state.ts';
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { DuplicateMobileError } from '../errors.ts';
 
 /** A sub-account as the simulator stores it, under the platform's field names. Secrets in clear: it is a fake. */
 export interface SimAccount {
@@ -40,11 +41,6 @@ export type NewSimAccount = Pick<
   'mobile' | 'email' | 'password' | 'effect_time' | 'expire_time'
 > &
   Partial<Omit<SimAccount, 'partner_id' | 'partner_key' | 'secret_key' | 'private_domain' | 'enabled'>>;
-
-/** The mobile is taken: the platform answers code 1 "手机号已存在". */
-export class DuplicateMobileError extends Error {
-  override readonly name = 'DuplicateMobileError';
-}
 
 const DOMAIN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -2,13 +2,13 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chinaDateTime, parseChinaCompactTimestamp } from '../../shared/platforms/china-time.ts';
+import { RequestBodyError } from '../errors.ts';
 import { type Fault, FaultQueue, type FaultRule } from '../faults.ts';
 import {
   answerContentType,
   encodeAnswer,
   mediaFormat,
   parseRequestBody,
-  RequestBodyError,
   type SimAnswer,
   type SimFormat,
 } from './wire.ts';

@@ -1,4 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { RequestBodyError } from '../errors.ts';
 
 /** The body formats the simulator speaks, chosen per request by `Accept` (answers) and `Content-Type` (bodies). */
 export type SimFormat = 'json' | 'xml';
@@ -43,11 +44,6 @@ export function mediaFormat(header: string | undefined): { format?: SimFormat; u
     if (type === 'application/xml') return { format: 'xml', utf8 };
   }
   return { utf8: false };
-}
-
-/** Why a request body was refused. */
-export class RequestBodyError extends Error {
-  override readonly name = 'RequestBodyError';
 }
 
 const parser = new XMLParser({
