@@ -4,6 +4,7 @@ import { type ProvisioningRequestInput, provisioningRequestSchema } from '../sha
 import { platformNames } from '../shared/platforms/registry.ts';
 import { ACCOUNT_STATES, type AccountRecord, type AccountState } from '../shared/ports/ledger.ts';
 import type { PlatformName } from '../shared/ports/platform.ts';
+import { AccountNotFoundError, CliInputError, CliUsageError, RequestsNotSentError } from './errors.ts';
 import { type Output, printJson, printTable } from './output.ts';
 import type { Target } from './target.ts';
 
@@ -85,14 +86,14 @@ function visibleAccount(a: AccountRecord): Record<string, unknown> {
 
 function platformOption(value: string): PlatformName {
   if (!platformNames.includes(value)) {
-    throw new Error(`--platform must be one of ${platformNames.join(', ')}, not "${value}"`);
+    throw new CliUsageError(`--platform must be one of ${platformNames.join(', ')}, not "${value}"`);
   }
   return value;
 }
 
 function stateOption(value: string): AccountState {
   if (!(ACCOUNT_STATES as readonly string[]).includes(value)) {
-    throw new Error(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${value}"`);
+    throw new CliUsageError(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${value}"`);
   }
   return value as AccountState;
 }
@@ -114,7 +115,7 @@ export function registerPipelineCommands(
       const parsed = parseRequestLines(readInput(file));
       if (!parsed.ok) {
         for (const b of parsed.bad) output.err(`line ${b.line}: ${b.problems.join('; ')}`);
-        throw new Error(`${parsed.bad.length} bad line(s); nothing was sent`);
+        throw new CliInputError(`${parsed.bad.length} bad line(s); nothing was sent`);
       }
       const t = await target();
       const { messageGroupId, PRECEDING_REQUEST_FAILED, sendProvisioningRequests } = await import(
@@ -151,7 +152,7 @@ export function registerPipelineCommands(
         output.out(`Sent ${sent.length} of ${parsed.requests.length} request(s) to ${t.description}.`);
         for (const f of failed) output.err(`not sent: ${f.requestId}: ${f.code} ${f.message}`);
       }
-      if (failed.length > 0) throw new Error(`${failed.length} request(s) were not sent`);
+      if (failed.length > 0) throw new RequestsNotSentError(`${failed.length} request(s) were not sent`);
     });
 
   program
@@ -168,7 +169,7 @@ export function registerPipelineCommands(
         return printJson(output, { account: account ? visibleAccount(account) : null, history });
       }
       if (!account && history.length === 0)
-        throw new Error(`No record of ${options.platform}/${options.tenant}`);
+        throw new AccountNotFoundError(`No record of ${options.platform}/${options.tenant}`);
       if (account) {
         const shown = visibleAccount(account);
         printTable(

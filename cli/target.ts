@@ -5,6 +5,7 @@ import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
 import { createDynamoDbLedger } from '../shared/ledger/index.ts';
 import type { Ledger } from '../shared/ports/ledger.ts';
+import { TargetUnavailableError } from './errors.ts';
 import { readLocalStack } from './local-stack-file.ts';
 
 /** Where the pipeline commands send requests and read the ledger. */
@@ -32,7 +33,7 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
   const queueUrl = outputs.get(STACK_OUTPUTS.queueUrl);
   const tableName = outputs.get(STACK_OUTPUTS.tableName);
   if (!queueUrl || !tableName) {
-    throw new Error(
+    throw new TargetUnavailableError(
       `Stack ${stackName} has no ${STACK_OUTPUTS.queueUrl} / ${STACK_OUTPUTS.tableName} outputs: is it a provisioner stack?`,
     );
   }
@@ -49,7 +50,7 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
   if (config.stackName) return deployedTarget(config.stackName, config.region);
   const local = await readLocalStack(config);
   if (!local) {
-    throw new Error(
+    throw new TargetUnavailableError(
       'No local stack is running: start one with `npm start` (or name a deployed one with --stack NAME)',
     );
   }

@@ -33,7 +33,7 @@ export class VendorSecret extends Construct {
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
-        'The secret holds vendor-issued API credentials (Cloopen auth token, Baijiayun partner key) that only the vendors can reissue, in their consoles; there is no API a rotation Lambda could call. Operators update the secret when they rotate them.',
+        'The secret holds the master-account API credentials the platforms issue (auth tokens, partner keys), which only the platforms can reissue, in their consoles; there is no API a rotation Lambda could call. Operators update the secret when they rotate them.',
     });
   }
 }

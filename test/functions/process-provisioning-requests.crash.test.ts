@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processEnvironment } from '../../shared/config.ts';
 import { eventually } from '../support/fauxqs.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
@@ -20,7 +21,7 @@ afterAll(async () => {
 async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('../support/handler-worker.ts', import.meta.url));
   const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH, POWERTOOLS_METRICS_DISABLED: 'true', ...env },
+    env: { PATH: processEnvironment().PATH, POWERTOOLS_METRICS_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];

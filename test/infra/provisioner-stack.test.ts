@@ -18,7 +18,7 @@ import {
   RECORD_TIME_BUDGET,
   VENDOR_SECRET_KEYS,
 } from '../../infra/provisioner-stack.ts';
-import { ConfigurationError, loadRuntimeConfig } from '../../shared/config.ts';
+import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
 import { LEDGER_STATE_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
 import { loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
@@ -245,7 +245,7 @@ describe('ProvisionerStack handler', () => {
         '-e',
         `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`,
       ],
-      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+      { encoding: 'utf8', env: { PATH: processEnvironment().PATH ?? '' } },
     );
 
     expect(existsSync(`${bundle}.map`)).toBe(true);

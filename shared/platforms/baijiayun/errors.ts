@@ -17,6 +17,14 @@ export class BaijiayunError extends PlatformError {
 }
 
 /**
+ * A field of a Baijiayun answer that is missing or of the wrong type. The answer decoder turns it into a
+ * `protocol` {@link BaijiayunError} naming the operation; its message names the field, never its value.
+ */
+export class AnswerShapeError extends Error {
+  override readonly name = 'AnswerShapeError';
+}
+
+/**
  * What each documented code means, for messages; `msg` carries the detail.
  *
  * `2001` ("account does not exist") is read as the sub-account missing (`not-found`), which callers take

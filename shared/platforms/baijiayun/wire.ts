@@ -7,7 +7,7 @@ import type {
 import { Secret } from '../../secret.ts';
 import { parseChinaDateTime, toChinaIso } from '../china-time.ts';
 import type { HttpAnswer } from '../http.ts';
-import { BaijiayunError, protocolError, vendorError } from './errors.ts';
+import { AnswerShapeError, BaijiayunError, protocolError, vendorError } from './errors.ts';
 import type { WireParams } from './signing.ts';
 
 /*
@@ -206,14 +206,11 @@ export function encodeForm(fields: WireParams): string {
 
 // ---------------------------------------------------------------- answers
 
-/** Internal: a shape problem, turned into a protocol error naming the operation. Never carries values. */
-class ShapeError extends Error {}
-
 type Obj = Readonly<Record<string, unknown>>;
 
 function asObject(value: unknown, path: string): Obj {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ShapeError(`${path} is not an object`);
+    throw new AnswerShapeError(`${path} is not an object`);
   }
   return value as Obj;
 }
@@ -226,7 +223,7 @@ function optionalInt(obj: Obj, key: string, path: string): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   // Some PHP back ends print integers as strings; the value is still an integer.
   if (typeof value === 'string' && INTEGER_TEXT.test(value)) return Number(value);
-  throw new ShapeError(`${path}.${key} is not an integer`);
+  throw new AnswerShapeError(`${path}.${key} is not an integer`);
 }
 
 /**
@@ -250,7 +247,7 @@ function lenientInt(
     unparsed[key] = value;
     return undefined;
   }
-  throw new ShapeError(`${path}.${key} is not a number`);
+  throw new AnswerShapeError(`${path}.${key} is not a number`);
 }
 
 const orUndefined = (unparsed: Record<string, string | number>): UnparsedFields | undefined =>
@@ -258,7 +255,7 @@ const orUndefined = (unparsed: Record<string, string | number>): UnparsedFields 
 
 function requiredInt(obj: Obj, key: string, path: string): number {
   const value = optionalInt(obj, key, path);
-  if (value === undefined) throw new ShapeError(`${path}.${key} is missing`);
+  if (value === undefined) throw new AnswerShapeError(`${path}.${key} is missing`);
   return value;
 }
 
@@ -267,12 +264,12 @@ function optionalString(obj: Obj, key: string, path: string): string | undefined
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  throw new ShapeError(`${path}.${key} is not a string`);
+  throw new AnswerShapeError(`${path}.${key} is not a string`);
 }
 
 function requiredString(obj: Obj, key: string, path: string): string {
   const value = optionalString(obj, key, path);
-  if (value === undefined) throw new ShapeError(`${path}.${key} is missing`);
+  if (value === undefined) throw new AnswerShapeError(`${path}.${key} is missing`);
   return value;
 }
 
@@ -289,7 +286,7 @@ function id(obj: Obj, key: string, path: string, required: boolean): string | un
   if ((value === undefined || value === null || value === '') && !required) return undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);
   if (typeof value === 'string' && /^\d+$/.test(value)) return value;
-  throw new ShapeError(`${path}.${key} is not an account id`);
+  throw new AnswerShapeError(`${path}.${key} is not an account id`);
 }
 
 function productStatuses(obj: Obj, path: string, unparsed: Record<string, string | number>): ProductStatuses {
@@ -309,7 +306,7 @@ function listEntries(body: Obj): unknown[] {
   const raw = body.list ?? [];
   if (Array.isArray(raw)) return raw;
   if (typeof raw === 'object' && raw !== null) return Object.values(raw);
-  throw new ShapeError('data.list is not an array');
+  throw new AnswerShapeError('data.list is not an array');
 }
 
 /**
@@ -433,7 +430,8 @@ export function interpretAnswer<T>(operation: string, answer: HttpAnswer, decode
   try {
     return decode(envelope.data);
   } catch (error) {
-    if (error instanceof ShapeError) throw protocolError(operation, `unexpected answer: ${error.message}`);
+    if (error instanceof AnswerShapeError)
+      throw protocolError(operation, `unexpected answer: ${error.message}`);
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   chinaCompactTimestamp,
   chinaDateTime,
@@ -7,11 +7,9 @@ import {
   toChinaIso,
 } from '../../../shared/platforms/china-time.ts';
 
-const original = process.env.TZ;
-
 describe('China wall-clock time', () => {
   afterEach(() => {
-    process.env.TZ = original;
+    vi.unstubAllEnvs();
   });
 
   it('formats UTC+8 whatever the host time zone is', () => {
@@ -21,7 +19,7 @@ describe('China wall-clock time', () => {
 
     for (const zone of ['UTC', 'America/Los_Angeles', 'Pacific/Kiritimati', 'Asia/Kolkata']) {
       // Act
-      process.env.TZ = zone;
+      vi.stubEnv('TZ', zone);
       seen.add(`${chinaCompactTimestamp(instant)}|${chinaDateTime(instant)}|${toChinaIso(instant)}`);
     }
 

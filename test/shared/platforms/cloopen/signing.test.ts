@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   cloopenAuthorization,
   cloopenSig,
@@ -17,10 +17,8 @@ const EXPECTED_SIG = '0A1AC4F84197159D48B6988A84103C8E';
 const EXPECTED_AUTHORIZATION = 'YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU6MjAyNDAxMDIxMTA0MDU=';
 
 describe('Cloopen request signing', () => {
-  const originalTz = process.env.TZ;
   afterEach(() => {
-    if (originalTz === undefined) delete process.env.TZ;
-    else process.env.TZ = originalTz;
+    vi.unstubAllEnvs();
   });
 
   it('signs with one UTC+8 timestamp, an upper-case MD5 sig and a base64 sid:ts Authorization', () => {
@@ -65,7 +63,7 @@ describe('Cloopen request signing', () => {
     'gives the same sig and Authorization when the host zone is %s',
     (zone) => {
       // Prepare
-      process.env.TZ = zone;
+      vi.stubEnv('TZ', zone);
       const hostOffset = INSTANT.getTimezoneOffset();
 
       // Act
