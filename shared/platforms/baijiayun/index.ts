@@ -2,6 +2,7 @@ export {
   BAIJIAYUN_MAX_PAGE_SIZE,
   type BaijiayunClient,
   type BaijiayunClientDeps,
+  BaijiayunRestClient,
   createBaijiayunClient,
 } from './client.ts';
 export { BaijiayunError, type BaijiayunErrorOptions, categoryOf } from './errors.ts';

@@ -5,6 +5,7 @@ export {
   type CloopenClient,
   type CloopenClientDeps,
   type CloopenOperation,
+  CloopenRestClient,
   createCloopenClient,
 } from './client.ts';
 export {
