@@ -3,6 +3,7 @@ import { requestContract } from '../shared/contract.ts';
 import { createLocalCipher, generateLocalKey } from '../shared/crypto/index.ts';
 import { processMessage } from '../shared/domain/process-message.ts';
 import { createDynamoDbLedger, createLedgerTable } from '../shared/ledger/index.ts';
+import { platformNames } from '../shared/platforms/registry.ts';
 import type { PlatformDirectory } from '../shared/ports/platform-module.ts';
 import { buildPlatforms } from '../shared/runtime/platforms.ts';
 import { startBaijiayunSimulator } from '../simulators/baijiayun/server.ts';
@@ -56,6 +57,7 @@ async function freshLedger() {
   return createDynamoDbLedger({
     client: db.client,
     tableName,
+    platforms: platformNames,
     onConsumedCapacity: (n, _operation, kind) => {
       if (kind === 'write') units.set('write', (units.get('write') ?? 0) + n);
     },

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
 import { createDynamoDbLedger } from '../shared/ledger/index.ts';
+import { platformNames } from '../shared/platforms/registry.ts';
 import type { Ledger } from '../shared/ports/ledger.ts';
 import { TargetUnavailableError } from './errors.ts';
 import { readLocalStack } from './local-stack-file.ts';
@@ -23,6 +24,7 @@ function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
   return createDynamoDbLedger({
     client,
     tableName,
+    platforms: platformNames,
   });
 }
 

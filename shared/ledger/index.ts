@@ -2,6 +2,7 @@ export { isTransientAwsError } from '../aws/transient.ts';
 export {
   type CapacityKind,
   createDynamoDbLedger,
+  DynamoDbLedger,
   type DynamoDbLedgerOptions,
   TYPICAL_CREATE_WRITE_UNITS,
 } from './dynamodb-ledger.ts';

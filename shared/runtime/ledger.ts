@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientOptions } from '../aws/local.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { createDynamoDbLedger } from '../ledger/index.ts';
+import { platformNames } from '../platforms/registry.ts';
 import type { Ledger } from '../ports/ledger.ts';
 
 /** The ledger on DynamoDB (dynalite locally), with its client. Build once per execution environment. */
@@ -10,5 +11,10 @@ export function buildLedger(runtime: RuntimeConfig): {
   readonly dynamodb: DynamoDBClient;
 } {
   const dynamodb = new DynamoDBClient(awsClientOptions(runtime.region, runtime.dynamodbEndpoint));
-  return { dynamodb, ledger: createDynamoDbLedger({ client: dynamodb, tableName: runtime.tableName }) };
+  const ledger = createDynamoDbLedger({
+    client: dynamodb,
+    tableName: runtime.tableName,
+    platforms: platformNames,
+  });
+  return { dynamodb, ledger };
 }

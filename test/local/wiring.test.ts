@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { createTables, makeHandler, startSimulators } from '../../local/wiring.ts';
 import { createDynamoDbLedger } from '../../shared/ledger/index.ts';
+import { platformNames } from '../../shared/platforms/registry.ts';
 import { sendProvisioningRequests } from '../../shared/producer/index.ts';
 
 let dir: string;
@@ -29,7 +30,11 @@ afterAll(async () => {
 describe('local/wiring', () => {
   it('runs the real handler against the simulators and ledger, as npm start does', async () => {
     // Prepare
-    const ledger = createDynamoDbLedger({ client: stack.dynamodb, tableName: stack.info.tableName });
+    const ledger = createDynamoDbLedger({
+      client: stack.dynamodb,
+      tableName: stack.info.tableName,
+      platforms: platformNames,
+    });
     const request = {
       schemaVersion: 1,
       requestId: 'wiring-1',

@@ -18,6 +18,7 @@ import {
   LedgerUsageError,
   TYPICAL_CREATE_WRITE_UNITS,
 } from '../../../shared/ledger/index.ts';
+import { platformNames } from '../../../shared/platforms/registry.ts';
 import type { AccountKey, AccountRecord, HistoryEntry, Ledger } from '../../../shared/ports/ledger.ts';
 import { Secret } from '../../../shared/secret.ts';
 import { type DynaliteHandle, startDynalite } from '../../support/dynalite.ts';
@@ -38,7 +39,15 @@ async function freshLedger(
 ): Promise<{ ledger: Ledger; tableName: string }> {
   const tableName = `ledger-${randomUUID()}`;
   await createLedgerTable(db.client, tableName);
-  return { ledger: createDynamoDbLedger({ client: db.client, tableName, ...options }), tableName };
+  return {
+    ledger: createDynamoDbLedger({
+      client: db.client,
+      tableName,
+      ...options,
+      platforms: options.platforms ?? platformNames,
+    }),
+    tableName,
+  };
 }
 
 const T0 = '2027-03-01T10:00:00.000Z';
@@ -225,6 +234,7 @@ describe('DynamoDB ledger accounts', () => {
     const ledger = createDynamoDbLedger({
       client: DynamoDBDocumentClient.from(db.createClient()),
       tableName,
+      platforms: platformNames,
     });
     const created = pendingRecord(cloopenKey, {
       lastError: { reason: 'timeout', message: 'no answer', code: undefined, retryable: true },
@@ -639,7 +649,7 @@ describe('DynamoDB ledger failures', () => {
     // Prepare
     const port = await closedPort();
     const client = db.createClient({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
-    const ledger = createDynamoDbLedger({ client, tableName: 'any' });
+    const ledger = createDynamoDbLedger({ client, tableName: 'any', platforms: platformNames });
 
     // Act
     const read = await rejection(ledger.getAccount(cloopenKey));
@@ -671,7 +681,7 @@ describe('DynamoDB ledger failures', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const client = db.createClient({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
-    const ledger = createDynamoDbLedger({ client, tableName: 'any' });
+    const ledger = createDynamoDbLedger({ client, tableName: 'any', platforms: platformNames });
 
     // Act
     const error = await rejection(ledger.saveAccount(pendingRecord(cloopenKey, { version: 2 })));
@@ -686,7 +696,11 @@ describe('DynamoDB ledger failures', () => {
 
   it('passes client errors such as a missing table through unchanged: they are bugs', async () => {
     // Prepare
-    const ledger = createDynamoDbLedger({ client: db.client, tableName: `missing-${randomUUID()}` });
+    const ledger = createDynamoDbLedger({
+      client: db.client,
+      tableName: `missing-${randomUUID()}`,
+      platforms: platformNames,
+    });
 
     // Act
     const error = await rejection(ledger.getAccount(cloopenKey));
