@@ -1,3 +1,4 @@
+import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -29,12 +30,9 @@ export function refreshing<T>(
   },
 ): () => Promise<T> {
   let cached: { readonly value: T; readonly builtAt: number } | undefined;
-  return async () => {
-    const stale =
-      cached !== undefined &&
-      options.refreshAfterMs !== undefined &&
-      Date.now() - cached.builtAt >= options.refreshAfterMs;
-    if (cached && !stale) return cached.value;
+  // Batches run side by side on one handler (the local poller) share one build instead of racing.
+  let building: Promise<T> | undefined;
+  const rebuild = async (): Promise<T> => {
     try {
       cached = { value: await build(), builtAt: Date.now() };
     } catch (error) {
@@ -42,6 +40,17 @@ export function refreshing<T>(
       options.onRefreshError?.(error);
     }
     return cached.value;
+  };
+  return async () => {
+    const stale =
+      cached !== undefined &&
+      options.refreshAfterMs !== undefined &&
+      Date.now() - cached.builtAt >= options.refreshAfterMs;
+    if (cached && !stale) return cached.value;
+    building ??= rebuild().finally(() => {
+      building = undefined;
+    });
+    return building;
   };
 }
 
@@ -60,6 +69,8 @@ export function injectDependencies<D>(
         request.context.dependencies = await source();
       } catch (error) {
         logger.error('Could not build the handler dependencies', { error });
+        // Returning early skips every `after` step: let Powertools flush metrics and clear its log buffer.
+        await cleanupMiddlewares(request);
         return { batchItemFailures: request.event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
       }
       return undefined;

@@ -4,6 +4,8 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startedRecords } from './batch-report.ts';
 
+const MAX_BATCH_ENTRIES = 10;
+
 /** The queue the batch came from; `undefined` leaves skipped messages to the visibility timeout. */
 export interface ReleaseTarget {
   readonly sqs: SQSClient;
@@ -30,20 +32,30 @@ export function releaseSkippedMessages<C extends Context>(
       const skipped = request.event.Records.filter(
         (r) => failed.has(r.messageId) && !started.has(r.messageId),
       );
-      if (skipped.length === 0) return;
-      try {
-        await to.sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: to.queueUrl,
-            Entries: skipped.map((record, i) => ({
-              Id: String(i),
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: 0,
-            })),
-          }),
-        );
-      } catch (error) {
-        logger.warn('Could not release skipped messages', { count: skipped.length, error });
+      // SQS takes at most ten entries per call, and reports refused entries instead of throwing.
+      for (let i = 0; i < skipped.length; i += MAX_BATCH_ENTRIES) {
+        const chunk = skipped.slice(i, i + MAX_BATCH_ENTRIES);
+        try {
+          const answer = await to.sqs.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: to.queueUrl,
+              Entries: chunk.map((record, j) => ({
+                Id: String(j),
+                ReceiptHandle: record.receiptHandle,
+                VisibilityTimeout: 0,
+              })),
+            }),
+          );
+          const refused = answer.Failed ?? [];
+          if (refused.length > 0) {
+            logger.warn('Could not release skipped messages', {
+              count: refused.length,
+              codes: refused.map((f) => f.Code),
+            });
+          }
+        } catch (error) {
+          logger.warn('Could not release skipped messages', { count: chunk.length, error });
+        }
       }
     },
   };

@@ -12,7 +12,10 @@ export interface BackoffTarget {
   readonly maxSeconds: number;
 }
 
-/** Seconds to hide a failed message: exponential in its deliveries, capped, with full jitter. */
+/**
+ * Seconds to hide a failed message: exponential in its deliveries, capped, with equal jitter (between half
+ * and all of the ceiling), so retries of many messages spread out without any coming back at once.
+ */
 export function backoffSeconds(receiveCount: number, baseSeconds: number, maxSeconds: number): number {
   const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
   // SQS caps visibility at 12 h; keep at least 1 s so the retry is not immediate.
