@@ -207,7 +207,7 @@ describe('injectDependencies', () => {
   it('still lets Powertools publish metrics when it answers early', async () => {
     // Prepare
     const metrics = new Metrics({ namespace: 'Test', serviceName: 'lambda-test' });
-    const publish = vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+    const publish = vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
     const handler = middy<SQSEvent, SQSBatchResponse>()
       .use(logMetrics(metrics))
       .use(injectDependencies(factory([1]).build, silentLogger()))
