@@ -10,6 +10,26 @@ import { classifyFailure, RequestNotApplicableError } from './errors.ts';
 import { storedProfile } from './fingerprint.ts';
 import type { UpdateRequest } from './request.ts';
 
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The stored profile after an update: nested groups merge field by field, as the platform applies them
+ * (an update of one product line leaves the others as they were), and every other value is replaced.
+ */
+export function mergeProfile(
+  current: Readonly<Record<string, unknown>>,
+  changes: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [name, value] of Object.entries(changes)) {
+    const before = merged[name];
+    merged[name] = isRecord(before) && isRecord(value) ? mergeProfile(before, value) : value;
+  }
+  return merged;
+}
+
 /**
  * Changes what the request names on the platform and in the ledger. A new natural key is claimed before
  * the platform call and the old one released after it, so no other tenant can take either in between.
@@ -55,7 +75,7 @@ export async function updateAccount(
     const current = await deps.cipher.open(account.credentials, context);
     credentials = await deps.cipher.seal({ ...current, ...plan.credentials }, context);
   }
-  const profile = { ...(account.profile ?? {}), ...(storedProfile(request.profile) ?? {}) };
+  const profile = mergeProfile(account.profile ?? {}, storedProfile(request.profile) ?? {});
   await deps.ledger.saveAccount({
     ...account,
     naturalKey: plan.naturalKey ?? account.naturalKey,

@@ -177,6 +177,25 @@ describe('updateAccount on Baijiayun', () => {
     expect((await h.account(key)).expiresAt).toBe('2028-06-30T00:00:00.000Z');
   });
 
+  it('keeps the product lines an update does not name in the stored profile, as the platform does', async () => {
+    // Prepare
+    const ids = h.ids('products');
+    const key = { platform: 'baijiayun', tenantId: ids.tenantId };
+    const largeClass = { enabled: true, userLimit: 50 };
+    await createAccount(
+      validRequest(baijiayunCreateInput(ids, h.mobile(), { profile: { products: { largeClass } } })),
+      undefined,
+      h.deps,
+      clockOf(h.deps),
+    );
+
+    // Act
+    await update(key, { profile: { products: { video: { enabled: true } } } });
+
+    // Assess
+    expect((await h.account(key)).profile?.products).toEqual({ largeClass, video: { enabled: true } });
+  });
+
   it('refuses to update a closed account, for good and without calling the platform', async () => {
     // Prepare
     const { key } = await baijiayunTenant('closed');
