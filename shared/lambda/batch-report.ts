@@ -1,4 +1,4 @@
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
  * Which records of a batch were started, so the middlewares that run after the batch can tell a record
@@ -21,4 +21,22 @@ export function markStarted(event: SQSEvent, messageId: string): void {
 /** Whether the batch handler ran on this event at all, and which records it started. */
 export function startedRecords(event: SQSEvent): ReadonlySet<string> | undefined {
   return started.get(event);
+}
+
+/**
+ * The records a batch reported failed, split into those it started (they failed) and those it never tried
+ * (skipped behind a failed one, or out of time). `undefined` when the batch handler never took the batch on.
+ */
+export function failedRecords(
+  event: SQSEvent,
+  response: SQSBatchResponse | null | undefined,
+): { readonly started: SQSRecord[]; readonly skipped: SQSRecord[] } | undefined {
+  const started = startedRecords(event);
+  if (!started || !response) return undefined;
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const records = event.Records.filter((r) => failed.has(r.messageId));
+  return {
+    started: records.filter((r) => started.has(r.messageId)),
+    skipped: records.filter((r) => !started.has(r.messageId)),
+  };
 }

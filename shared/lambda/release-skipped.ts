@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { startedRecords } from './batch-report.ts';
+import { failedRecords } from './batch-report.ts';
 
 const MAX_BATCH_ENTRIES = 10;
 
@@ -26,12 +26,8 @@ export function releaseSkippedMessages<C extends Context>(
   return {
     after: async (request) => {
       const to = target(request.context);
-      const started = startedRecords(request.event);
-      if (!to || !started || !request.response) return;
-      const failed = new Set(request.response.batchItemFailures.map((f) => f.itemIdentifier));
-      const skipped = request.event.Records.filter(
-        (r) => failed.has(r.messageId) && !started.has(r.messageId),
-      );
+      const skipped = failedRecords(request.event, request.response)?.skipped ?? [];
+      if (!to) return;
       // SQS takes at most ten entries per call, and reports refused entries instead of throwing.
       for (let i = 0; i < skipped.length; i += MAX_BATCH_ENTRIES) {
         const chunk = skipped.slice(i, i + MAX_BATCH_ENTRIES);

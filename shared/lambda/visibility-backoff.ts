@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { startedRecords } from './batch-report.ts';
+import { failedRecords } from './batch-report.ts';
 
 /** Where and how long to hide failed messages; `undefined` leaves SQS's own visibility timeout. */
 export interface BackoffTarget {
@@ -33,12 +33,8 @@ export function visibilityBackoff<C extends Context>(
   return {
     after: async (request) => {
       const to = target(request.context);
-      const started = startedRecords(request.event);
-      if (!to || !started || !request.response) return;
-      const failed = new Set(request.response.batchItemFailures.map((f) => f.itemIdentifier));
-      const records = request.event.Records.filter(
-        (r) => failed.has(r.messageId) && started.has(r.messageId),
-      );
+      const records = failedRecords(request.event, request.response)?.started ?? [];
+      if (!to) return;
       await Promise.all(
         records.map(async (record) => {
           const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;

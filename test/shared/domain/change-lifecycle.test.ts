@@ -12,6 +12,7 @@ import {
   cloopenCreateInput,
   lifecycleInput,
   NOW,
+  rejection,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -54,16 +55,6 @@ async function change(key: AccountKey, action: LifecycleRequest['action'], deps 
   const request = validRequest(lifecycleInput(key, `${key.tenantId}-${action}-${requests}`, action));
   const applied = await changeLifecycle(request, await h.account(key), deps, clockOf(deps));
   return { applied, requestId: request.requestId };
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 const onBaijiayun = (id: string) => h.simulators.baijiayun.state.byId(id);

@@ -16,6 +16,7 @@ import {
   GENERATED_PASSWORD,
   lifecycleInput,
   NOW,
+  rejection,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -39,16 +40,6 @@ const keyOf = (request: CreateRequest): AccountKey => ({
 /** Runs the create use case on the account as the ledger holds it, as the envelope would. */
 async function create(request: CreateRequest, deps: ProvisioningDependencies = h.deps) {
   return createAccount(request, await h.ledger.getAccount(keyOf(request)), deps, clockOf(deps));
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 const cloopenNamed = (name: string) =>

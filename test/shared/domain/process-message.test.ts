@@ -11,6 +11,7 @@ import {
   lifecycleInput,
   MAX_RECEIVE_COUNT,
   NOW,
+  rejection,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -32,16 +33,6 @@ const LATER = new Date(NOW.getTime() + 60_000);
 const cloopenRequests = () => h.simulators.cloopen.state.requests.length;
 const cloopenNamed = (name: string) =>
   h.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === name);
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 describe('processMessage on a malformed message', () => {
   it('rejects a body that names its account and files the reasons in that account history', async () => {

@@ -12,6 +12,7 @@ import {
   GENERATED_PASSWORD,
   lifecycleInput,
   NOW,
+  rejection,
   startUseCaseHarness,
   type UseCaseHarness,
   updateInput,
@@ -57,16 +58,6 @@ async function update(
   const request = validRequest(updateInput(key, `${key.tenantId}-update-${requests}`, change));
   const applied = await updateAccount(request, await h.account(key), deps, clockOf(deps));
   return { applied, requestId: request.requestId };
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 const onBaijiayun = (id: string) => h.simulators.baijiayun.state.byId(id);
