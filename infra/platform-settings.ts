@@ -12,26 +12,28 @@ export { settingsPatterns } from '../shared/platforms/sources.ts';
  * secret settings, by variable name. An empty value counts as unset, so a platform left empty is reported
  * as not configured and its requests wait (retryably) instead of being dropped.
  */
-export const VENDOR_SECRET_KEYS: readonly string[] = platformModules.flatMap((platform) =>
+export const PLATFORM_SECRET_KEYS: readonly string[] = platformModules.flatMap((platform) =>
   platform.settings.secret.flatMap((key) => platform.settings.variables[key] ?? []),
 );
 
-/** The deployment facts {@link vendorSecretPlaceholder} depends on. */
-export interface VendorSecretPlaceholderOptions {
+/** The deployment facts {@link platformSecretPlaceholder} depends on. */
+export interface PlatformSecretPlaceholderOptions {
   /** Concurrent handler invocations the queue may drive, each with its own rate limiters. */
   readonly maxConcurrency: number;
 }
 
 /**
- * The platform secret's initial value: every key of {@link VENDOR_SECRET_KEYS}, empty (unset) except what a
+ * The platform secret's initial value: every key of {@link PLATFORM_SECRET_KEYS}, empty (unset) except what a
  * platform derives from the deployment rather than from its account (say a rate budget split over the
  * concurrent environments).
  *
  * The stack writes this value once, at creation; operators' values survive later deploys only as long as it
  * stays the same, so a change here must be deliberate.
  */
-export function vendorSecretPlaceholder(options: VendorSecretPlaceholderOptions): Record<string, string> {
-  const placeholder: Record<string, string> = Object.fromEntries(VENDOR_SECRET_KEYS.map((key) => [key, '']));
+export function platformSecretPlaceholder(options: PlatformSecretPlaceholderOptions): Record<string, string> {
+  const placeholder: Record<string, string> = Object.fromEntries(
+    PLATFORM_SECRET_KEYS.map((key) => [key, '']),
+  );
   for (const platform of platformModules) Object.assign(placeholder, platform.secretDefaults?.(options));
   return placeholder;
 }

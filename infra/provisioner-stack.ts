@@ -12,13 +12,13 @@ import type { Construct } from 'constructs';
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
+import { PlatformSecret } from './constructs/platform-secret.ts';
 import { ProvisioningFunction } from './constructs/provisioning-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
-import { VendorSecret } from './constructs/vendor-secret.ts';
 import { InfraConfigurationError } from './errors.ts';
-import { settingsPatterns, VENDOR_SECRET_KEYS, vendorSecretPlaceholder } from './platform-settings.ts';
+import { PLATFORM_SECRET_KEYS, platformSecretPlaceholder, settingsPatterns } from './platform-settings.ts';
 
-export { VENDOR_SECRET_KEYS };
+export { PLATFORM_SECRET_KEYS };
 
 /** The provisioning queue's physical name (FIFO: one message group per account keeps each tenant in order). */
 export const PROVISIONING_QUEUE_NAME = 'provisioning-requests.fifo';
@@ -73,7 +73,7 @@ function integerSetting(name: string, value: number, min = 1, max = Number.MAX_S
  * Queue names are physical ({@link PROVISIONING_QUEUE_NAME}), so deploy one such stack per account and region.
  *
  * After the first deploy, operators put the vendor settings into the secret named by the `VendorSecretArn`
- * output (a JSON object with the keys of {@link VENDOR_SECRET_KEYS}), and subscribe to the `AlarmTopicArn` topic.
+ * output (a JSON object with the keys of {@link PLATFORM_SECRET_KEYS}), and subscribe to the `AlarmTopicArn` topic.
  * Producers need `sqs:SendMessage` on the queue and `kms:GenerateDataKey` + `kms:Decrypt` on `QueueKeyArn`.
  *
  * The constructs it composes create their resources directly in the stack, so the logical IDs are those of
@@ -91,7 +91,7 @@ export class ProvisionerStack extends Stack {
   /** Seals sub-account credentials in the ledger. */
   readonly credentialsKey: kms.Key;
   /** The platform settings (see `infra/platform-settings.ts`). */
-  readonly vendorSecret: secretsmanager.Secret;
+  readonly platformSecret: secretsmanager.Secret;
   /** Where alarms go. */
   readonly alarmTopic: sns.Topic;
 
@@ -128,8 +128,8 @@ export class ProvisionerStack extends Stack {
     const ledger = new LedgerTable(this, 'Ledger');
     this.table = ledger.table;
 
-    this.vendorSecret = new VendorSecret(this, 'Vendor', {
-      placeholder: vendorSecretPlaceholder({ maxConcurrency }),
+    this.platformSecret = new PlatformSecret(this, 'Vendor', {
+      placeholder: platformSecretPlaceholder({ maxConcurrency }),
     }).secret;
 
     const handler = new ProvisioningFunction(this, 'Handler', {
@@ -144,7 +144,7 @@ export class ProvisionerStack extends Stack {
         LEDGER_TABLE_NAME: this.table.tableName,
         QUEUE_URL: this.queue.queueUrl,
         CREDENTIALS_KMS_KEY_ID: this.credentialsKey.keyArn,
-        VENDOR_SECRET_ARN: this.vendorSecret.secretArn,
+        VENDOR_SECRET_ARN: this.platformSecret.secretArn,
         MAX_RECEIVE_COUNT: String(maxReceiveCount),
         RETRY_BASE_SECONDS: String(retryBaseSeconds),
         RETRY_MAX_SECONDS: String(retryMaxSeconds),
@@ -170,7 +170,7 @@ export class ProvisionerStack extends Stack {
     ledger.grantItemReadWrite(handler.role);
     ledger.grantClaimRelease(handler.role);
     credentials.grantSealAndOpen(handler.role);
-    this.vendorSecret.grantRead(handler.role);
+    this.platformSecret.grantRead(handler.role);
 
     this.alarmTopic = new PipelineAlarms(this, 'Alarm', {
       queues,
@@ -198,7 +198,7 @@ export class ProvisionerStack extends Stack {
       [
         'VendorSecretArn',
         `Fill in the ${settingsPatterns()} values of this secret after the first deploy`,
-        this.vendorSecret.secretArn,
+        this.platformSecret.secretArn,
       ],
       [
         'QueueKeyArn',

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { processEnvironment } from '../shared/config.ts';
 import { platformModules } from '../shared/platforms/registry.ts';
-import { vendorOverrides } from '../shared/platforms/sources.ts';
+import { localPlatformOverrides } from '../shared/platforms/sources.ts';
 import { DEFAULT_STATE_FILE, type PollerLogger, startLocalStack } from './stack.ts';
 import { createTables, makeHandler, startSimulators } from './wiring.ts';
 
@@ -65,7 +65,7 @@ const logger: PollerLogger = {
 
 const { dataDir, portBase } = options();
 // A vendor whose base URL is set in the environment is called there (say its sandbox), not simulated.
-const overrides = vendorOverrides(processEnvironment());
+const overrides = localPlatformOverrides(processEnvironment());
 function targets(simulators: Readonly<Record<string, string>>): string {
   return platformModules
     .map(({ title, settings }) => {

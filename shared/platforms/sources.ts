@@ -12,7 +12,7 @@ import { platformModules } from './registry.ts';
  */
 
 /** The registered platforms' settings an operator set, for `npm start` (see `platformOverrides`). */
-export const vendorOverrides = (env: Environment) => platformOverrides(env, platformModules);
+export const localPlatformOverrides = (env: Environment) => platformOverrides(env, platformModules);
 
 /** The registered platforms' settings for the CLI checks (see `platformSettingsWithFallback`). */
 export const checkSettings = (env: Environment, simulators: Readonly<Record<string, string>>) =>

@@ -12,11 +12,11 @@ import { createProvisionerApp, DEFAULT_STACK_NAME, type ProvisionerApp } from '.
 import { InfraConfigurationError } from '../../infra/errors.ts';
 import {
   HANDLER_TIMEOUT,
+  PLATFORM_SECRET_KEYS,
   PROVISIONING_DLQ_NAME,
   PROVISIONING_QUEUE_NAME,
   ProvisionerStack,
   RECORD_TIME_BUDGET,
-  VENDOR_SECRET_KEYS,
 } from '../../infra/provisioner-stack.ts';
 import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
 import { LEDGER_STATE_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
@@ -353,7 +353,7 @@ describe('ProvisionerStack vendor secret', () => {
     const [, secret] = onlyResource('AWS::SecretsManager::Secret');
     const placeholder = JSON.parse(String(secret.Properties.SecretString)) as Record<string, string>;
 
-    expect(Object.keys(placeholder).sort()).toEqual([...VENDOR_SECRET_KEYS].sort());
+    expect(Object.keys(placeholder).sort()).toEqual([...PLATFORM_SECRET_KEYS].sort());
     expect(() => loadCloopenConfig(placeholder)).toThrow(ConfigurationError);
     expect(() => loadBaijiayunConfig(placeholder)).toThrow(ConfigurationError);
   });

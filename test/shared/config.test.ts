@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadRuntimeConfig } from '../../shared/config.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
 import { CLOOPEN_PRODUCTION_URL, loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
-import { vendorOverrides } from '../../shared/platforms/sources.ts';
+import { localPlatformOverrides } from '../../shared/platforms/sources.ts';
 
 const SID = 'a'.repeat(32);
 const TOKEN = 'b'.repeat(32);
@@ -115,10 +115,10 @@ describe('loadRuntimeConfig', () => {
   });
 });
 
-describe('vendorOverrides', () => {
+describe('localPlatformOverrides', () => {
   it("takes a vendor's settings only when its base URL is set, and its other options always", () => {
     // Act
-    const overrides = vendorOverrides({
+    const overrides = localPlatformOverrides({
       CLOOPEN_BASE_URL: 'https://sandboxapp.cloopen.com:8883/2013-12-26',
       CLOOPEN_ACCOUNT_SID: SID,
       BAIJIAYUN_PARTNER_ID: '123',

@@ -3,9 +3,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { settingsPatterns } from '../platform-settings.ts';
 
-/** Settings of a {@link VendorSecret}. */
-export interface VendorSecretProps {
-  /** The secret's initial JSON object (see `vendorSecretPlaceholder` in `infra/platform-settings.ts`). */
+/** Settings of a {@link PlatformSecret}. */
+export interface PlatformSecretProps {
+  /** The secret's initial JSON object (see `platformSecretPlaceholder` in `infra/platform-settings.ts`). */
   readonly placeholder: Readonly<Record<string, string>>;
 }
 
@@ -16,11 +16,11 @@ export interface VendorSecretProps {
  * The secret is created in `scope`, beside this construct rather than under it, so that it keeps the logical
  * ID and construct path it had before this construct existed.
  */
-export class VendorSecret extends Construct {
+export class PlatformSecret extends Construct {
   /** The secret itself; grant functions `grantRead` on it. */
   readonly secret: secretsmanager.Secret;
 
-  constructor(scope: Construct, id: string, props: VendorSecretProps) {
+  constructor(scope: Construct, id: string, props: PlatformSecretProps) {
     super(scope, id);
     this.secret = new secretsmanager.Secret(scope, `${id}Secret`, {
       description:
