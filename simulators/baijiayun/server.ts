@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseChinaDateTime } from '../../shared/platforms/china-time.ts';
-import { DuplicateMobileError } from '../errors.ts';
 import { type Fault, FaultQueue, type FaultRule } from '../faults.ts';
-import { ENDPOINT_FIELDS, fieldProblem, isEndpoint, type SimEndpoint } from './endpoints.ts';
-import { expectedSign } from './signing.ts';
-import { BaijiayunSimulatorState, type SimAccount } from './state.ts';
+import { type Answer, DEFAULT_MESSAGES, fail, rateLimitedAnswer } from './answers.ts';
+import { checkRequest, RateWindow } from './auth.ts';
+import { isEndpoint, type SimEndpoint } from './endpoints.ts';
+import { createExecute } from './handlers.ts';
+import { BaijiayunSimulatorState } from './state.ts';
 
 export { BaijiayunSimulatorState, type NewSimAccount, type SimAccount } from './state.ts';
 
@@ -66,30 +66,7 @@ export interface BaijiayunSimulator {
   close(): Promise<void>;
 }
 
-interface Answer {
-  readonly httpStatus: number;
-  readonly code: number;
-  readonly msg: string;
-  readonly data: unknown;
-}
-
-const RATE_LIMIT_MSG = '请求过于频繁，请稍后再试';
-const FORM = 'application/x-www-form-urlencoded';
 const MAX_BODY = 1024 * 1024;
-
-const ok = (data: unknown = null): Answer => ({ httpStatus: 200, code: 0, msg: '', data });
-const fail = (code: number, msg: string, httpStatus = 200): Answer => ({ httpStatus, code, msg, data: null });
-
-/** Default `msg` of a `vendor-error` fault without its own message. */
-const DEFAULT_MESSAGES: Readonly<Record<string, string>> = {
-  '1': '操作失败',
-  '404': '接口不存在',
-  '1001': '参数错误',
-  '1002': '签名错误',
-  '2001': '账号不存在',
-  '2002': '账号权限错误',
-  '2003': '直播账号未开通或已停用',
-};
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -118,67 +95,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function listEntry(account: SimAccount) {
-  return {
-    company: account.company,
-    partner_id: account.partner_id,
-    email: account.email,
-    mobile: account.mobile,
-    contacts: account.contacts,
-    effect_time: account.effect_time,
-    expire_time: account.expire_time,
-    product_status: {
-      large_class_status: account.large_class_status,
-      small_class_status: account.small_class_status,
-      business_status: account.business_status,
-      video_status: account.video_status,
-    },
-  };
-}
-
-function accountInfo(account: SimAccount) {
-  return {
-    partner_id: account.partner_id,
-    mobile: account.mobile,
-    email: account.email,
-    password: account.password,
-    effect_time: account.effect_time,
-    expire_time: account.expire_time,
-    large_class_user_limit: account.large_class_user_limit,
-    large_class_max_user_limit: account.large_class_max_user_limit,
-    large_class_status: account.large_class_status,
-    large_class_live_max_speakers: account.large_class_live_max_speakers,
-    business_live_max_speakers: account.business_live_max_speakers,
-    business_user_limit: account.business_user_limit,
-    business_max_user_limit: account.business_max_user_limit,
-    business_status: account.business_status,
-    small_class_status: account.small_class_status,
-    credit_money: account.credit_money,
-    flow: account.flow,
-    max_flow: account.max_flow,
-    storage_limit: account.storage_limit,
-    max_storage_limit: account.max_storage_limit,
-    company: account.company,
-    contacts: account.contacts,
-    video_status: account.video_status,
-    partner_key: account.partner_key,
-    private_domain: account.private_domain,
-    secret_key: account.secret_key,
-  };
-}
-
-/** The 1001 text when an account would expire before it takes effect; equal times are accepted. */
-function expiresBeforeEffect(effect: string | undefined, expire: string | undefined): string | undefined {
-  const from = effect === undefined ? undefined : parseChinaDateTime(effect);
-  const until = expire === undefined ? undefined : parseChinaDateTime(expire);
-  if (from === undefined || until === undefined || until.getTime() >= from.getTime()) return undefined;
-  return 'expire_time 不能早于 effect_time';
-}
-
-/** Closing a product line that was never opened leaves it "never opened" (0); otherwise it becomes closed (2). */
-const lineStatus = (current: number, requested: number): number =>
-  requested === 1 ? 1 : current === 0 ? 0 : 2;
-
 function isFault(value: unknown): value is Fault {
   if (typeof value !== 'object' || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;
@@ -204,171 +120,32 @@ export async function startBaijiayunSimulator(
   options: BaijiayunSimulatorOptions,
 ): Promise<BaijiayunSimulator> {
   const now = options.now ?? (() => new Date());
-  const windowSeconds = options.timestampWindowSeconds ?? 300;
   const rateLimit = options.rateLimit === undefined ? { requests: 200, windowMs: 10_000 } : options.rateLimit;
   const rateAnswer = options.rateLimitAnswer ?? 'code-1';
-  const defaultPageSize = options.defaultPageSize ?? 20;
-  const maxPageSize = options.maxPageSize ?? 100;
-  const overMaxPageSize = options.overMaxPageSize ?? 'cap';
   const errorHttpStatus = options.errorHttpStatus ?? 200;
   const state = new BaijiayunSimulatorState();
   const faults = new FaultQueue();
   const calls: SimCall[] = [];
-  /** Admitted request times per partner, oldest first. */
-  const admitted = new Map<string, number[]>();
-
-  const rateLimited = (): Answer => fail(1, RATE_LIMIT_MSG, rateAnswer === 'http-429' ? 429 : 200);
-
-  function overLimit(partnerId: string): boolean {
-    if (rateLimit === false) return false;
-    const at = now().getTime();
-    const times = admitted.get(partnerId) ?? [];
-    while (times.length > 0 && (times[0] ?? 0) + rateLimit.windowMs <= at) times.shift();
-    admitted.set(partnerId, times);
-    if (times.length >= rateLimit.requests) return true;
-    times.push(at);
-    return false;
-  }
-
-  function inUse(account: SimAccount): boolean {
-    const at = now().getTime();
-    const from = parseChinaDateTime(account.effect_time)?.getTime() ?? Number.POSITIVE_INFINITY;
-    const until = parseChinaDateTime(account.expire_time)?.getTime() ?? Number.NEGATIVE_INFINITY;
-    return account.enabled && from <= at && at < until;
-  }
-
-  function execute(endpoint: SimEndpoint, fields: ReadonlyMap<string, string>): Answer {
-    const int = (name: string, fallback = 0) => {
-      const value = fields.get(name);
-      return value === undefined ? fallback : Number(value);
-    };
-    if (endpoint === 'getSubAccountList') {
-      const status = int('status');
-      const page = int('page', 1);
-      const asked = int('page_size', defaultPageSize);
-      if (asked > maxPageSize && overMaxPageSize === 'refuse') {
-        return fail(1001, `page_size 不能大于 ${maxPageSize}`);
-      }
-      const size = Math.min(asked, maxPageSize);
-      const matching = [...state.accounts.values()].filter(
-        (account) => status === 0 || (status === 1) === inUse(account),
-      );
-      const list = matching.slice((page - 1) * size, page * size).map(listEntry);
-      return ok({ total: matching.length, list });
-    }
-    if (endpoint === 'addSubAccount') {
-      const backwards = expiresBeforeEffect(fields.get('effect_time'), fields.get('expire_time'));
-      if (backwards) return fail(1001, backwards);
-      const numbers: Partial<Record<keyof SimAccount, number>> = {};
-      for (const name of Object.keys(ENDPOINT_FIELDS.addSubAccount)) {
-        const value = fields.get(name);
-        if (value !== undefined && /^-?\d+$/.test(value))
-          (numbers as Record<string, number>)[name] = Number(value);
-      }
-      try {
-        const account = state.add({
-          ...numbers,
-          mobile: fields.get('mobile') ?? '',
-          email: fields.get('email') ?? '',
-          password: fields.get('password') ?? '',
-          effect_time: fields.get('effect_time') ?? '',
-          expire_time: fields.get('expire_time') ?? '',
-          company: fields.get('company') ?? '',
-          contacts: fields.get('contacts') ?? '',
-        });
-        return ok({ partner_id: String(account.partner_id) });
-      } catch (error) {
-        if (error instanceof DuplicateMobileError) return fail(1, '手机号已存在');
-        throw error;
-      }
-    }
-    const account = state.byId(fields.get('sub_partner_id') ?? '');
-    if (!account) return fail(2001, '账号不存在');
-    switch (endpoint) {
-      case 'getAccountInfo':
-        return ok(accountInfo(account));
-      case 'setLiveAccount': {
-        const type = int('product_type');
-        const line = type === 1 ? 'large_class' : type === 2 ? 'small_class' : 'business';
-        const statusKey = `${line}_status` as const;
-        const status = fields.get('status');
-        // Limits may only change on an open line unless the same call opens or closes it.
-        if (status === undefined && account[statusKey] !== 1) return fail(2003, '直播账号未开通或已停用');
-        if (status !== undefined) account[statusKey] = lineStatus(account[statusKey], Number(status));
-        if (line !== 'small_class') {
-          account[`${line}_user_limit`] = int('user_limit');
-          account[`${line}_max_user_limit`] = int('max_user_limit');
-          if (fields.has('live_max_speakers'))
-            account[`${line}_live_max_speakers`] = int('live_max_speakers');
-        }
-        return ok();
-      }
-      case 'setVideoAccount':
-        account.flow = int('flow');
-        account.max_flow = int('max_flow');
-        account.storage_limit = int('storage_limit');
-        account.max_storage_limit = int('max_storage_limit');
-        if (fields.has('status')) account.video_status = lineStatus(account.video_status, int('status'));
-        return ok();
-      case 'setCreditMoney':
-        account.credit_money = int('credit_money');
-        return ok();
-      case 'setAccountStatus':
-        account.enabled = int('status') === 1;
-        return ok();
-      case 'updateSubAccount': {
-        const mobile = fields.get('mobile');
-        const holder = mobile === undefined ? undefined : state.byMobile(mobile);
-        if (holder && holder !== account) return fail(1, '手机号已存在');
-        const backwards = expiresBeforeEffect(
-          fields.get('effect_time') ?? account.effect_time,
-          fields.get('expire_time') ?? account.expire_time,
-        );
-        if (backwards) return fail(1001, backwards);
-        for (const name of [
-          'mobile',
-          'email',
-          'password',
-          'contacts',
-          'company',
-          'effect_time',
-          'expire_time',
-        ] as const) {
-          const value = fields.get(name);
-          if (value !== undefined) account[name] = value;
-        }
-        return ok();
-      }
-    }
-  }
+  const rateWindow = new RateWindow(rateLimit, now);
+  const rateLimited = (): Answer => rateLimitedAnswer(rateAnswer);
+  const checks = {
+    partnerId: options.partnerId,
+    partnerKey: options.partnerKey,
+    now,
+    timestampWindowSeconds: options.timestampWindowSeconds ?? 300,
+    rateWindow,
+    rateLimited,
+  };
+  const execute = createExecute(state, {
+    now,
+    defaultPageSize: options.defaultPageSize ?? 20,
+    maxPageSize: options.maxPageSize ?? 100,
+    overMaxPageSize: options.overMaxPageSize ?? 'cap',
+  });
 
   function answerApi(req: IncomingMessage, endpoint: SimEndpoint, raw: string): Answer {
-    if (req.method !== 'POST') return fail(1001, '请求方式错误，仅支持 POST');
-    const [mediaType = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
-    const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
-    if (mediaType.trim().toLowerCase() !== FORM || (charset !== undefined && charset !== 'charset=utf-8')) {
-      return fail(1001, `Content-Type 必须为 ${FORM}`);
-    }
-    const fields = new Map<string, string>();
-    for (const [key, value] of new URLSearchParams(raw)) {
-      if (fields.has(key)) return fail(1001, `参数重复 ${key}`);
-      fields.set(key, value);
-    }
-    const partnerId = fields.get('partner_id');
-    if (partnerId === undefined || partnerId === '') return fail(1001, '缺少参数 partner_id');
-    if (partnerId !== options.partnerId) return fail(2002, '合作方不存在或无权限');
-    if (overLimit(partnerId)) return rateLimited();
-    const timestamp = fields.get('timestamp') ?? '';
-    if (!/^\d{10}$/.test(timestamp)) return fail(1, '时间戳格式错误');
-    if (Math.abs(Math.floor(now().getTime() / 1000) - Number(timestamp)) > windowSeconds) {
-      return fail(1, '时间戳已过期');
-    }
-    const sign = fields.get('sign');
-    if (sign === undefined || sign !== expectedSign(fields, options.partnerKey))
-      return fail(1002, '签名错误');
-    const problem = fieldProblem(endpoint, fields);
-    if (problem) return fail(1001, problem);
-    return execute(endpoint, fields);
+    const checked = checkRequest(req, endpoint, raw, checks);
+    return 'refusal' in checked ? checked.refusal : execute(endpoint, checked.fields);
   }
 
   /** The HTTP status an answer goes out with: `errorHttpStatus` for a refusal the platform sends as 200. */
@@ -454,7 +231,7 @@ export async function startBaijiayunSimulator(
     reset: () => {
       state.clear();
       faults.clear();
-      admitted.clear();
+      rateWindow.clear();
       calls.length = 0;
     },
     close: () =>
