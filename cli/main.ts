@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigurationError, type Environment, loadCliConfig } from '../shared/config.ts';
 import { settingsPatterns } from '../shared/platforms/sources.ts';
 import { platformEnvironment } from './local-stack-file.ts';
+import { registerOperationsCommands } from './operations-commands.ts';
 import { describeError, errorDocument, type Output, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
 import { registerPlatformCommands } from './platform-commands.ts';
@@ -24,11 +25,9 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
   };
   registerPlatformCommands(program, async () => platformEnvironment(env, config()), output);
   // The AWS SDK and the ledger load only for the commands that use them.
-  registerPipelineCommands(
-    program,
-    async () => (await import('./target.ts')).resolveTarget(config()),
-    output,
-  );
+  const target = async () => (await import('./target.ts')).resolveTarget(config());
+  registerPipelineCommands(program, target, output);
+  registerOperationsCommands(program, target, env, output);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

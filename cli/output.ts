@@ -61,3 +61,12 @@ export function errorDocument(error: unknown): Record<string, unknown> {
   }
   return { error: { message: error instanceof Error ? error.message : String(error) } };
 }
+
+/** A progress bar on standard error, drawn only on a terminal. */
+export function drawProgress(output: Output, done: number, total: number): void {
+  if (!output.interactive) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write('\n');
+}

@@ -5,7 +5,7 @@ import { platformNames } from '../shared/platforms/registry.ts';
 import { ACCOUNT_STATES, type AccountRecord, type AccountState } from '../shared/ports/ledger.ts';
 import type { PlatformName } from '../shared/ports/platform.ts';
 import { AccountNotFoundError, CliInputError, CliUsageError, RequestsNotSentError } from './errors.ts';
-import { type Output, printJson, printTable } from './output.ts';
+import { drawProgress, type Output, printJson, printTable } from './output.ts';
 import type { Target } from './target.ts';
 
 /** A line of the input that is not a valid request. */
@@ -57,14 +57,6 @@ function readInput(source: string): string {
 }
 
 const CHUNK = 100;
-
-function progress(output: Output, done: number, total: number): void {
-  if (!output.interactive) return;
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  if (done === total) process.stderr.write('\n');
-}
 
 function accountRow(a: AccountRecord): Record<string, unknown> {
   return {
@@ -145,7 +137,7 @@ export function registerPipelineCommands(
           const request = chunk[f.index];
           if (request) brokenGroups.add(messageGroupId(request));
         }
-        progress(output, Math.min(i + CHUNK, parsed.requests.length), parsed.requests.length);
+        drawProgress(output, Math.min(i + CHUNK, parsed.requests.length), parsed.requests.length);
       }
       if (options.json) printJson(output, { target: t.description, sent: sent.length, failed });
       else {

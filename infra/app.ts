@@ -1,12 +1,33 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InfraConfigurationError } from './errors.ts';
-import { ProvisionerStack } from './provisioner-stack.ts';
+import { ProvisionerStack, type SweepProps } from './provisioner-stack.ts';
 
 /** Stack name when the `stackName` context value is absent. */
 export const DEFAULT_STACK_NAME = 'Provisioner';
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/**
+ * Context `sweep`: the expiry sweep's settings as an object, or its JSON text from the command line
+ * (`cdk deploy -c 'sweep={"schedule":"rate(2 hours)","graceDaysByPlatform":{"cloopen":"never"}}'`).
+ */
+function sweepContext(value: unknown): SweepProps | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new InfraConfigurationError('Context sweep must be a JSON object', 'sweep');
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InfraConfigurationError('Context sweep must be an object', 'sweep');
+  }
+  // Each field is checked by the stack, which names the one at fault.
+  return parsed as SweepProps;
+}
 
 /** The CDK app and its one stack. */
 export interface ProvisionerApp {
@@ -32,6 +53,7 @@ export function createProvisionerApp(props: AppProps = {}): ProvisionerApp {
   }
   const stack = new ProvisionerStack(app, requested, {
     description: 'Provisioning pipeline: FIFO queue, handler Lambda, ledger table, vendor secret, alarms',
+    sweep: sweepContext(app.node.tryGetContext('sweep')),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

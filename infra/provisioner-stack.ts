@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,11 +10,17 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { platformNames } from '../shared/platforms/registry.ts';
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
+import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
 import { PlatformSecret } from './constructs/platform-secret.ts';
-import { ProvisioningFunction } from './constructs/provisioning-function.ts';
+import {
+  POWERTOOLS_METRICS_NAMESPACE,
+  POWERTOOLS_SERVICE_NAME,
+  ProvisioningFunction,
+} from './constructs/provisioning-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { InfraConfigurationError } from './errors.ts';
 import { PLATFORM_SECRET_KEYS, platformSecretPlaceholder, settingsPatterns } from './platform-settings.ts';
@@ -56,6 +63,32 @@ export interface ProvisionerStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays | undefined;
   /** Age of the oldest queued request that raises the backlog alarm. Default 15 minutes. */
   readonly backlogAgeThreshold?: Duration | undefined;
+  /** The expiry sweep: its schedule, grace and guard (context `sweep`, see `infra/app.ts`). */
+  readonly sweep?: SweepProps | undefined;
+}
+
+/** Tunables of the expiry sweep; the defaults are the production values. */
+export interface SweepProps {
+  /** EventBridge Scheduler expression. Default `rate(1 hour)`. */
+  readonly schedule?: string | undefined;
+  /** Days after `expiresAt` before closing, or `never`. Default 30. */
+  readonly graceDays?: GraceDays | undefined;
+  /** Per platform name, over {@link graceDays}. */
+  readonly graceDaysByPlatform?: Readonly<Record<string, GraceDays>> | undefined;
+  /** The guard trips above max(guardMinimum, guardPercent % of active accounts). Defaults 20 and 5. */
+  readonly guardMinimum?: number | undefined;
+  readonly guardPercent?: number | undefined;
+  /** No run acts on more accounts than this. Default 500. */
+  readonly maxActionsPerRun?: number | undefined;
+}
+
+function graceSetting(name: string, value: unknown): GraceDays {
+  if (value === 'never') return 'never';
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 36_500) return value;
+  throw new InfraConfigurationError(
+    `${name} must be a number of days (0-36500) or "never", got ${JSON.stringify(value)}`,
+    name,
+  );
 }
 
 function integerSetting(name: string, value: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
@@ -94,6 +127,8 @@ export class ProvisionerStack extends Stack {
   readonly platformSecret: secretsmanager.Secret;
   /** Where alarms go. */
   readonly alarmTopic: sns.Topic;
+  /** The scheduled expiry sweep. */
+  readonly sweep: ExpirySweep;
 
   constructor(scope: Construct, id: string, props: ProvisionerStackProps = {}) {
     super(scope, id, props);
@@ -172,11 +207,49 @@ export class ProvisionerStack extends Stack {
     credentials.grantSealAndOpen(handler.role);
     this.platformSecret.grantRead(handler.role);
 
-    this.alarmTopic = new PipelineAlarms(this, 'Alarm', {
+    const alarms = new PipelineAlarms(this, 'Alarm', {
       queues,
       handler: this.handler,
       backlogAgeThreshold: props.backlogAgeThreshold ?? Duration.minutes(15),
-    }).topic;
+    });
+    this.alarmTopic = alarms.topic;
+
+    const sweep = props.sweep ?? {};
+    const byPlatform = sweep.graceDaysByPlatform ?? {};
+    for (const name of Object.keys(byPlatform)) {
+      if (!platformNames.includes(name)) {
+        throw new InfraConfigurationError(`sweep.graceDaysByPlatform names no platform: ${name}`, 'sweep');
+      }
+    }
+    this.sweep = new ExpirySweep(this, 'ExpirySweep', {
+      ledger,
+      queue: this.queue,
+      queueKey: queues.key,
+      schedule: sweep.schedule ?? 'rate(1 hour)',
+      graceDays: graceSetting('sweep.graceDays', sweep.graceDays ?? 30),
+      graceDaysByPlatform: Object.fromEntries(
+        Object.entries(byPlatform).map(([name, days]) => [
+          name,
+          graceSetting(`sweep.graceDaysByPlatform.${name}`, days),
+        ]),
+      ),
+      guardMinimum: integerSetting('sweep.guardMinimum', sweep.guardMinimum ?? 20, 0),
+      guardPercent: integerSetting('sweep.guardPercent', sweep.guardPercent ?? 5, 0, 100),
+      maxActionsPerRun: integerSetting('sweep.maxActionsPerRun', sweep.maxActionsPerRun ?? 500, 1),
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+    });
+    alarms.addAlarm('SweepGuardTrippedAlarm', {
+      alarmDescription:
+        'The expiry sweep found more accounts due than one run may act on, and acted on none. Check `provisioner sweep --dry-run`, then run it with --allow-mass if the expiries are right.',
+      metric: new cloudwatch.Metric({
+        namespace: POWERTOOLS_METRICS_NAMESPACE,
+        metricName: 'sweep_guard_tripped',
+        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+        period: Duration.hours(1),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+    });
 
     this.exportOutputs(queues.key);
   }

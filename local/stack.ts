@@ -15,6 +15,7 @@ import {
   startSqsPoller,
 } from './poller.ts';
 import { ensureProvisioningQueues, type ProvisioningQueueOptions } from './queues.ts';
+import { type LocalSchedule, startSchedules } from './schedules.ts';
 import {
   DEFAULT_STATE_FILE,
   isProcessAlive,
@@ -71,6 +72,8 @@ export interface LocalStackOptions {
       >
     | undefined;
   readonly logger?: PollerLogger | undefined;
+  /** Functions run on an interval (the expiry sweep), as the deployed schedules run them. */
+  readonly schedules?: readonly LocalSchedule[] | undefined;
 }
 
 /** The local function timeout, as the deployed handler's. */
@@ -237,6 +240,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         })
       : undefined;
     if (poller) cleanups.push({ what: 'the poller', run: () => poller.stop() });
+    const schedules = startSchedules(options.schedules ?? [], env, log);
+    cleanups.push({ what: 'the schedules', run: () => schedules.stop() });
 
     const info: LocalStackState = {
       pid: process.pid,

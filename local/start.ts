@@ -4,7 +4,7 @@ import { processEnvironment } from '../shared/config.ts';
 import { platformModules } from '../shared/platforms/registry.ts';
 import { localPlatformOverrides } from '../shared/platforms/sources.ts';
 import { DEFAULT_STATE_FILE, type PollerLogger, startLocalStack } from './stack.ts';
-import { createTables, makeHandler, startSimulators } from './wiring.ts';
+import { createTables, makeHandler, startSimulators, sweepSchedule } from './wiring.ts';
 
 /**
  * `npm start`: the whole pipeline on this machine (dynalite, fauxqs, both simulators, the handler behind a
@@ -18,6 +18,7 @@ const USAGE = `Usage: npm start -- [--data DIR] [--port-base N]
   --data DIR       keep DynamoDB and SQS data in DIR across restarts (default: in memory)
   --port-base N    fixed ports: dynalite N, fauxqs N+1, ${platformModules.map((p, i) => `${label(p.title)} simulator N+${i + 2}`).join(', ')}
                    (default: free ports, written to .local/stack.json for the CLI)
+  --sweep-every M  run the expiry sweep every M minutes (default 15; 0 or off: never)
   --help           this text`;
 
 function fail(message: string): never {
@@ -25,11 +26,21 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function options(): { dataDir?: string; portBase?: number } {
-  let values: { data?: string | undefined; 'port-base'?: string | undefined; help?: boolean | undefined };
+function options(): { dataDir?: string; portBase?: number; sweepEveryMinutes: number } {
+  let values: {
+    data?: string | undefined;
+    'port-base'?: string | undefined;
+    'sweep-every'?: string | undefined;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
-      options: { data: { type: 'string' }, 'port-base': { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        data: { type: 'string' },
+        'port-base': { type: 'string' },
+        'sweep-every': { type: 'string' },
+        help: { type: 'boolean' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -39,7 +50,12 @@ function options(): { dataDir?: string; portBase?: number } {
     console.log(USAGE);
     process.exit(0);
   }
-  const out: { dataDir?: string; portBase?: number } = {};
+  const every = values['sweep-every'] ?? '15';
+  const sweepEveryMinutes = every === 'off' ? 0 : Number(every);
+  if (!Number.isFinite(sweepEveryMinutes) || sweepEveryMinutes < 0) {
+    fail('--sweep-every must be a number of minutes, or off');
+  }
+  const out: { dataDir?: string; portBase?: number; sweepEveryMinutes: number } = { sweepEveryMinutes };
   if (values.data !== undefined) {
     if (values.data.trim() === '') fail('--data needs a directory');
     out.dataDir = values.data;
@@ -63,7 +79,7 @@ const logger: PollerLogger = {
   error: (message, details) => console.error(line('ERROR', message, details)),
 };
 
-const { dataDir, portBase } = options();
+const { dataDir, portBase, sweepEveryMinutes } = options();
 // A vendor whose base URL is set in the environment is called there (say its sandbox), not simulated.
 const overrides = localPlatformOverrides(processEnvironment());
 function targets(simulators: Readonly<Record<string, string>>): string {
@@ -87,6 +103,7 @@ try {
     makeHandler,
     logger,
     env: overrides,
+    schedules: sweepEveryMinutes > 0 ? [sweepSchedule(sweepEveryMinutes * 60_000)] : [],
   });
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
@@ -104,6 +121,7 @@ console.log(`Local provisioning stack running (pid ${info.pid})
   dead-letter queue     ${info.dlqUrl}
 ${targets(info.simulators)}
   data                  ${info.dataDir ?? 'in memory'}
+  expiry sweep          ${sweepEveryMinutes > 0 ? `every ${sweepEveryMinutes} min (--sweep-every)` : 'off'}
 Described in ${state} for the CLI. In another terminal:
   npx provisioner send examples/signups.jsonl
   npx provisioner list

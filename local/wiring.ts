@@ -3,10 +3,13 @@ import {
   handlerDependencies,
   makeHandler as makeProvisioningHandler,
 } from '../functions/process-provisioning-requests.ts';
+import { type SweepDependencies, sweepExpiredAccounts } from '../shared/domain/sweep-expired-accounts.ts';
 import { createLedgerTable } from '../shared/ledger/index.ts';
 import { buildRuntimeDependencies } from '../shared/runtime/index.ts';
+import { buildSweepDependencies } from '../shared/runtime/sweep.ts';
 import { startLocalSimulators } from '../simulators/local.ts';
 import type { SqsHandler } from './poller.ts';
+import type { LocalSchedule } from './schedules.ts';
 import type { StartedSimulators } from './stack.ts';
 
 /**
@@ -28,4 +31,22 @@ export async function startSimulators(ports: { firstPort?: number | undefined })
 /** The deployed function's handler, built from the stack's environment exactly as Lambda builds it. */
 export async function makeHandler(env: Readonly<Record<string, string>>): Promise<SqsHandler> {
   return makeProvisioningHandler(handlerDependencies(await buildRuntimeDependencies(env)));
+}
+
+/** The expiry sweep every `everyMs`, as the deployed schedule runs it (`npm start -- --sweep-every`). */
+export function sweepSchedule(everyMs: number): LocalSchedule {
+  let deps: SweepDependencies | undefined;
+  return {
+    name: 'expiry sweep',
+    everyMs,
+    async run(env) {
+      // Built once, like the deployed function's clients, not per run.
+      deps ??= buildSweepDependencies(env);
+      const report = await sweepExpiredAccounts({ now: new Date() }, deps);
+      if (report.guardTripped) {
+        return `guard tripped: ${report.actions.length} due, over the threshold of ${report.threshold}; nothing done`;
+      }
+      return `${report.actions.length} due, ${report.sent} request(s) queued`;
+    },
+  };
 }

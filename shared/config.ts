@@ -81,16 +81,38 @@ export interface RuntimeConfig {
   readonly recordTimeBudgetMs: number;
 }
 
+const storageShape = {
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
+    .default('us-east-1'),
+  tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  dynamodbEndpoint: httpUrl.optional(),
+  sqsEndpoint: httpUrl.optional(),
+  queueUrl: z.url({ error: 'must be a queue URL' }).optional(),
+};
+const storageVariables = {
+  region: 'AWS_REGION',
+  tableName: 'LEDGER_TABLE_NAME',
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'SQS_ENDPOINT',
+  queueUrl: 'QUEUE_URL',
+};
+
+/** Where the ledger and the provisioning queue are: what a function that seals nothing needs. */
+export type StorageConfig = Pick<
+  RuntimeConfig,
+  'region' | 'tableName' | 'dynamodbEndpoint' | 'sqsEndpoint' | 'queueUrl'
+>;
+
+/** Reads `AWS_REGION`, `LEDGER_TABLE_NAME`, `QUEUE_URL` and the local endpoints. */
+export function loadStorageConfig(env: Environment): StorageConfig {
+  return parse(z.object(storageShape), env, storageVariables);
+}
+
 const runtimeSchema = z
   .object({
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
-      .default('us-east-1'),
-    tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
-    dynamodbEndpoint: httpUrl.optional(),
-    sqsEndpoint: httpUrl.optional(),
-    queueUrl: z.url({ error: 'must be a queue URL' }).optional(),
+    ...storageShape,
     kmsKeyId: z.string().min(1).optional(),
     localKey: z
       .string()
@@ -111,11 +133,7 @@ const runtimeSchema = z
 /** Reads the pipeline's variables. Throws {@link ConfigurationError} naming each bad variable. */
 export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig {
   const c = parse(runtimeSchema, env, {
-    region: 'AWS_REGION',
-    tableName: 'LEDGER_TABLE_NAME',
-    dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
-    sqsEndpoint: 'SQS_ENDPOINT',
-    queueUrl: 'QUEUE_URL',
+    ...storageVariables,
     kmsKeyId: 'CREDENTIALS_KMS_KEY_ID',
     localKey: 'CREDENTIALS_LOCAL_KEY',
     vendorSecretArn: 'VENDOR_SECRET_ARN',
@@ -241,4 +259,58 @@ export function withPlatformSecret(
     }
   }
   return out;
+}
+
+/** The expiry sweep's settings: a grace per platform, and the blast-radius guard. */
+export interface SweepConfig {
+  /** Days after `expiresAt` before an account is closed, per platform name; `undefined` never closes. */
+  readonly graceDays: ReadonlyMap<string, number | undefined>;
+  readonly defaultGraceDays: number | undefined;
+  /** The guard trips above max(`guardMinimum`, `guardPercent` % of active accounts)… */
+  readonly guardMinimum: number;
+  readonly guardPercent: number;
+  /** …and no run acts on more than this many accounts. */
+  readonly maxActionsPerRun: number;
+}
+
+const graceDays = z
+  .union([z.literal('never'), z.coerce.number().int().min(0).max(36_500)], {
+    error: 'must be a number of days or "never"',
+  })
+  .transform((v) => (v === 'never' ? undefined : v));
+
+/**
+ * Reads `SWEEP_GRACE_DAYS` (default 30; `never` never closes), `SWEEP_GRACE_DAYS_{PLATFORM}` per platform
+ * name in capitals (over the default), `SWEEP_GUARD_MINIMUM` (20), `SWEEP_GUARD_PERCENT` (5) and
+ * `SWEEP_MAX_ACTIONS` (500).
+ */
+export function loadSweepConfig(env: Environment, platforms: readonly string[]): SweepConfig {
+  const c = parse(
+    z.object({
+      defaultGrace: graceDays.default(30),
+      guardMinimum: positiveInt(20),
+      guardPercent: z.coerce.number().min(0).max(100).default(5),
+      maxActionsPerRun: positiveInt(500),
+    }),
+    env,
+    {
+      defaultGrace: 'SWEEP_GRACE_DAYS',
+      guardMinimum: 'SWEEP_GUARD_MINIMUM',
+      guardPercent: 'SWEEP_GUARD_PERCENT',
+      maxActionsPerRun: 'SWEEP_MAX_ACTIONS',
+    },
+  );
+  const grace = new Map<string, number | undefined>();
+  for (const name of platforms) {
+    const variable = `SWEEP_GRACE_DAYS_${name.toUpperCase()}`;
+    const own = parse(z.object({ days: graceDays.optional() }), env, { days: variable });
+    grace.set(name, env[variable]?.trim() ? own.days : c.defaultGrace);
+  }
+  return {
+    graceDays: grace,
+    defaultGraceDays: c.defaultGrace,
+    guardMinimum: c.guardMinimum,
+    guardPercent: c.guardPercent,
+    maxActionsPerRun: c.maxActionsPerRun,
+  };
 }

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
+  LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
   LEDGER_TABLE_KEYS,
   NATURAL_KEY_PARTITION_PREFIX,
@@ -34,6 +35,13 @@ export class LedgerTable extends Construct {
           partitionKey: { name: LEDGER_STATE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: LEDGER_STATE_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
+        },
+        {
+          indexName: LEDGER_EXPIRY_INDEX.indexName,
+          partitionKey: { name: LEDGER_EXPIRY_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: LEDGER_EXPIRY_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: [...LEDGER_EXPIRY_INDEX.projected],
         },
       ],
       billing: dynamodb.Billing.onDemand(),
@@ -87,6 +95,20 @@ export class LedgerTable extends Construct {
         sid: 'LedgerStateIndexQuery',
         actions: ['dynamodb:Query'],
         resources: [`${this.table.tableArn}/index/${LEDGER_STATE_INDEX.indexName}`],
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` query the expiry index (statement `LedgerExpiryIndexQuery`): the sweep reads only the
+   * accounts that are due.
+   */
+  grantExpiryIndexQuery(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerExpiryIndexQuery',
+        actions: ['dynamodb:Query'],
+        resources: [`${this.table.tableArn}/index/${LEDGER_EXPIRY_INDEX.indexName}`],
       }),
     );
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConcurrentUpdateError } from '../domain/errors.ts';
 import {
   ACCOUNT_STATES,
@@ -5,9 +6,12 @@ import {
   type AccountKey,
   type AccountRecord,
   type AccountState,
+  type ExpiringAccount,
+  type ExpiringState,
   type HistoryEntry,
   type HistoryEvent,
   type Ledger,
+  type OperationEvent,
   type RequestConclusion,
 } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
@@ -21,14 +25,26 @@ import {
   rejectionKey,
   sortHistory,
 } from './history.ts';
-import { accountItem, compact, type Item, toAccountRecord, toHistoryEntry } from './items.ts';
+import {
+  accountItem,
+  compact,
+  type Item,
+  stripKeys,
+  toAccountRecord,
+  toExpiringAccount,
+  toHistoryEntry,
+  toOperationEvent,
+} from './items.ts';
 import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
   CLAIM_SORT_KEY,
+  expiryIndexPartitionKey,
+  LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
   MESSAGE_SORT_KEY_PREFIX,
   naturalKeyPartitionKey,
+  operationsPartitionKey,
   REQUEST_SORT_KEY_PREFIX,
   stateIndexPartitionKey,
   unattributedPartitionKey,
@@ -231,6 +247,61 @@ export class DynamoDbLedger implements Ledger {
       ExpressionAttributeValues: { ':pk': unattributedPartitionKey(checkDay(day)) },
     });
     return sortHistory(items.map(toHistoryEntry));
+  }
+
+  async *listExpired(
+    platform: PlatformName,
+    state: ExpiringState,
+    before: string,
+  ): AsyncGenerator<ExpiringAccount> {
+    // gsi2sk is `{expiresAt}#{tenantId}`: every key of an instant at or before `before` sorts below
+    // `{before}$`, since `$` follows `#` and expiry instants are ISO strings of one length.
+    for await (const item of this.#table.query('listExpired', {
+      IndexName: LEDGER_EXPIRY_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk < :upper',
+      ExpressionAttributeNames: {
+        '#pk': LEDGER_EXPIRY_INDEX.partitionKey,
+        '#sk': LEDGER_EXPIRY_INDEX.sortKey,
+      },
+      ExpressionAttributeValues: { ':pk': expiryIndexPartitionKey(platform, state), ':upper': `${before}$` },
+    })) {
+      const account = toExpiringAccount(item);
+      if (account) yield account;
+    }
+  }
+
+  async countAccounts(filter: AccountFilter = {}): Promise<number> {
+    const platforms = filter.platform === undefined ? this.#platforms : [filter.platform];
+    const states = filter.state === undefined ? ACCOUNT_STATES : [filter.state];
+    let total = 0;
+    for (const platform of platforms) {
+      for (const state of states) {
+        total += await this.#table.count('countAccounts', {
+          IndexName: LEDGER_STATE_INDEX.indexName,
+          KeyConditionExpression: '#gsi1pk = :gsi1pk',
+          ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':gsi1pk': stateIndexPartitionKey(platform, state) },
+        });
+      }
+    }
+    return total;
+  }
+
+  async recordOperation(event: OperationEvent): Promise<void> {
+    const item = {
+      ...compact(event),
+      pk: operationsPartitionKey(event.at.slice(0, 10)),
+      sk: `${event.at}#${event.kind}#${randomUUID()}`,
+    };
+    await this.#table.put('recordOperation', item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  }
+
+  async listOperations(day: string): Promise<OperationEvent[]> {
+    const items = await this.#table.queryAll('listOperations', {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': operationsPartitionKey(checkDay(day)) },
+    });
+    return items.map((item) => toOperationEvent(stripKeys(item)));
   }
 
   /** One Query of the sparse state index per (platform, state) pair, each paged to the end. */

@@ -17,6 +17,7 @@ export {
   accountPartitionKey,
   type CreateLedgerTableOptions,
   createLedgerTable,
+  LEDGER_EXPIRY_INDEX,
   LEDGER_KEY_ATTRIBUTES,
   LEDGER_STATE_INDEX,
   LEDGER_TABLE_KEYS,

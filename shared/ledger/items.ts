@@ -1,7 +1,9 @@
-import type { AccountRecord, HistoryEntry } from '../ports/ledger.ts';
+import type { AccountRecord, ExpiringAccount, HistoryEntry, OperationEvent } from '../ports/ledger.ts';
 import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
+  EXPIRING_STATES,
+  expiryIndexPartitionKey,
   LEDGER_KEY_ATTRIBUTES,
   stateIndexPartitionKey,
 } from './table.ts';
@@ -21,18 +23,43 @@ export type Item = Record<string, unknown>;
  * under its platform and state (only account items carry it, which keeps the index sparse).
  */
 export function accountItem(record: AccountRecord): Item {
+  const expiring =
+    record.expiresAt !== undefined && EXPIRING_STATES.some((state) => state === record.state)
+      ? { gsi2pk: expiryIndexPartitionKey(record.platform, record.state) }
+      : {};
   return {
     ...compact(record),
     pk: accountPartitionKey(record),
     sk: ACCOUNT_SORT_KEY,
     gsi1pk: stateIndexPartitionKey(record.platform, record.state),
     gsi1sk: record.tenantId,
+    // A full Put replaces the item, so an account that is closed or loses its expiry leaves the index.
+    ...expiring,
   };
 }
 
 /** The account record an account item holds. */
 export function toAccountRecord(item: Item): AccountRecord {
   return stripKeys(item) as unknown as AccountRecord;
+}
+
+/** The account an expiry index item projects; `undefined` for an item not shaped like one. */
+export function toExpiringAccount(item: Item): ExpiringAccount | undefined {
+  const { platform, tenantId, state, expiresAt } = item;
+  if (typeof platform !== 'string' || typeof tenantId !== 'string' || typeof expiresAt !== 'string')
+    return undefined;
+  if (state !== 'active' && state !== 'suspended') return undefined;
+  return { platform, tenantId, state, expiresAt };
+}
+
+/** The operations event an operations item holds. */
+export function toOperationEvent(item: Item): OperationEvent {
+  return {
+    kind: String(item.kind),
+    at: String(item.at),
+    detail: String(item.detail ?? ''),
+    count: typeof item.count === 'number' ? item.count : undefined,
+  };
 }
 
 /** The history entry a request or rejected-message item holds. */

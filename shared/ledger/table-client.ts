@@ -134,6 +134,28 @@ export class LedgerTableClient {
     } while (startKey !== undefined);
   }
 
+  /** How many items a Query matches (`Select: COUNT`), paged to the end; reads cost as for the items. */
+  async count(operation: string, input: Omit<QueryCommandInput, 'TableName'>): Promise<number> {
+    let startKey: Item | undefined;
+    let total = 0;
+    do {
+      const page = await this.#call(operation, 'read', () =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            ...input,
+            Select: 'COUNT',
+            ...this.#returnCapacity,
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        ),
+      );
+      total += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return total;
+  }
+
   /** {@link LedgerTableClient.query}, collected. */
   async queryAll(operation: string, input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
     const items: Item[] = [];

@@ -7,6 +7,7 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AccountKey, AccountState } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
@@ -26,9 +27,15 @@ import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts'
  * | rejected message, valid account | `ACCOUNT#{platform}#{tenantId}` | `MESSAGE#{messageId}` | — |
  * | rejected message, no valid account | `UNATTRIBUTED#{YYYY-MM-DD}` | `MESSAGE#{messageId}` | — |
  * | natural-key claim (friendlyName, mobile) | `NATURALKEY#{platform}#{naturalKey}` | `CLAIM` | — |
+ * | operations event (a tripped sweep guard) | `OPERATIONS#{YYYY-MM-DD}` | `{at}#{kind}#{id}` | — |
  *
- * An account and all its history share one partition, so `getHistory` is one Query per item kind. The
- * index is sparse: only account records carry `gsi1pk`, so history never costs index writes.
+ * An account record that is active or suspended and has an `expiresAt` also carries `gsi2pk` =
+ * `{platform}#{state}`: with `expiresAt` itself as sort key, that is the expiry index. Reusing the record's
+ * own field keeps a full account item under DynamoDB's 1 KB write unit.
+ *
+ * An account and all its history share one partition, so `getHistory` is one Query per item kind. Both
+ * indexes are sparse: only account records carry their keys, so history never costs index writes, and an
+ * account leaves the expiry index when it is closed (or loses its expiry).
  */
 export const LEDGER_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
@@ -39,12 +46,28 @@ export const LEDGER_STATE_INDEX = {
   sortKey: 'gsi1sk',
 } as const;
 
+/**
+ * The sparse index of active and suspended accounts by platform, state and expiry (`listExpired`): the
+ * expiry sweep reads only the accounts that are due, however large the table. It projects only what the
+ * sweep reads.
+ */
+export const LEDGER_EXPIRY_INDEX = {
+  indexName: 'byExpiry',
+  partitionKey: 'gsi2pk',
+  sortKey: 'expiresAt',
+  projected: ['platform', 'tenantId', 'state'],
+} as const;
+
+/** The states in the expiry index: the ones the sweep acts on. */
+export const EXPIRING_STATES = ['active', 'suspended'] as const;
+
 /** Attributes that exist only for DynamoDB's sake; readers strip them before handing items out. */
 export const LEDGER_KEY_ATTRIBUTES: readonly string[] = [
   LEDGER_TABLE_KEYS.partitionKey,
   LEDGER_TABLE_KEYS.sortKey,
   LEDGER_STATE_INDEX.partitionKey,
   LEDGER_STATE_INDEX.sortKey,
+  LEDGER_EXPIRY_INDEX.partitionKey,
 ];
 
 /** `sk` of an account record. */
@@ -75,6 +98,19 @@ export function unattributedPartitionKey(day: string): string {
   return `UNATTRIBUTED#${day}`;
 }
 
+/** `pk` prefix of operations events (the sweep may write only these). */
+export const OPERATIONS_PARTITION_PREFIX = 'OPERATIONS#';
+
+/** `pk` of one UTC day's operations events. */
+export function operationsPartitionKey(day: string): string {
+  return `${OPERATIONS_PARTITION_PREFIX}${day}`;
+}
+
+/** `gsi2pk` of an account record in the expiry index. */
+export function expiryIndexPartitionKey(platform: PlatformName, state: AccountState): string {
+  return `${platform}#${state}`;
+}
+
 /** `gsi1pk` of an account record. */
 export function stateIndexPartitionKey(platform: PlatformName, state: AccountState): string {
   return `${platform}#${state}`;
@@ -90,12 +126,26 @@ const INDEX_KEY_SCHEMA: KeySchemaElement[] = [
   { AttributeName: LEDGER_STATE_INDEX.sortKey, KeyType: 'RANGE' },
 ];
 
+const EXPIRY_INDEX_KEY_SCHEMA: KeySchemaElement[] = [
+  { AttributeName: LEDGER_EXPIRY_INDEX.partitionKey, KeyType: 'HASH' },
+  { AttributeName: LEDGER_EXPIRY_INDEX.sortKey, KeyType: 'RANGE' },
+];
+
 const ATTRIBUTE_DEFINITIONS: AttributeDefinition[] = [
   LEDGER_TABLE_KEYS.partitionKey,
   LEDGER_TABLE_KEYS.sortKey,
   LEDGER_STATE_INDEX.partitionKey,
   LEDGER_STATE_INDEX.sortKey,
+  LEDGER_EXPIRY_INDEX.partitionKey,
+  LEDGER_EXPIRY_INDEX.sortKey,
 ].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+
+/** The expiry index, as CreateTable and UpdateTable take it. */
+const expiryIndex: GlobalSecondaryIndex = {
+  IndexName: LEDGER_EXPIRY_INDEX.indexName,
+  KeySchema: EXPIRY_INDEX_KEY_SCHEMA,
+  Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...LEDGER_EXPIRY_INDEX.projected] },
+};
 
 /** The CreateTable request for a ledger table: on-demand billing, the key schema and the state index. */
 export function ledgerTableDefinition(tableName: string): CreateTableCommandInput {
@@ -110,7 +160,7 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: ATTRIBUTE_DEFINITIONS,
     KeySchema: KEY_SCHEMA,
-    GlobalSecondaryIndexes: [index],
+    GlobalSecondaryIndexes: [index, expiryIndex],
   };
 }
 
@@ -134,8 +184,38 @@ export async function createLedgerTable(
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
   }
-  const table = await waitUntilActive(client, tableName, options.timeoutMs ?? 300_000);
-  assertLedgerShape(table);
+  let table = await waitUntilActive(client, tableName, options.timeoutMs ?? 300_000);
+  assertLedgerShape(table, { expiryIndex: false });
+  if (!table.GlobalSecondaryIndexes?.some((i) => i.IndexName === LEDGER_EXPIRY_INDEX.indexName)) {
+    // A table kept from before the expiry index (`npm start --data`): add it, as a deploy would.
+    let refusal: unknown;
+    try {
+      await addExpiryIndex(client, tableName);
+      table = await waitUntilActive(client, tableName, options.timeoutMs ?? 300_000);
+    } catch (error) {
+      refusal = error;
+    }
+    if (!table.GlobalSecondaryIndexes?.some((i) => i.IndexName === LEDGER_EXPIRY_INDEX.indexName)) {
+      // dynalite cannot add an index to an existing table.
+      throw new LedgerTableMismatchError(
+        `Table ${tableName} predates the ${LEDGER_EXPIRY_INDEX.indexName} index and this DynamoDB could not add it: start the local stack with a new --data directory (or none)`,
+        refusal,
+      );
+    }
+  }
+  assertLedgerShape(table, { expiryIndex: true });
+}
+
+async function addExpiryIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: ATTRIBUTE_DEFINITIONS.filter((a) =>
+        EXPIRY_INDEX_KEY_SCHEMA.some((k) => k.AttributeName === a.AttributeName),
+      ),
+      GlobalSecondaryIndexUpdates: [{ Create: expiryIndex }],
+    }),
+  );
 }
 
 async function waitUntilActive(
@@ -162,18 +242,21 @@ async function waitUntilActive(
   }
 }
 
-function assertLedgerShape(table: TableDescription): void {
+function assertLedgerShape(table: TableDescription, required: { readonly expiryIndex: boolean }): void {
   const sameKeys = (actual: KeySchemaElement[] | undefined, expected: KeySchemaElement[]) =>
     JSON.stringify((actual ?? []).map((k) => [k.AttributeName, k.KeyType])) ===
     JSON.stringify(expected.map((k) => [k.AttributeName, k.KeyType]));
   const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === LEDGER_STATE_INDEX.indexName);
+  const expiry = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === LEDGER_EXPIRY_INDEX.indexName);
   if (
     !sameKeys(table.KeySchema, KEY_SCHEMA) ||
     index === undefined ||
-    !sameKeys(index.KeySchema, INDEX_KEY_SCHEMA)
+    !sameKeys(index.KeySchema, INDEX_KEY_SCHEMA) ||
+    (required.expiryIndex && expiry === undefined) ||
+    (expiry !== undefined && !sameKeys(expiry.KeySchema, EXPIRY_INDEX_KEY_SCHEMA))
   ) {
     throw new LedgerTableMismatchError(
-      `Table ${table.TableName} exists but is not a ledger table: it needs keys pk/sk and index ${LEDGER_STATE_INDEX.indexName} on gsi1pk/gsi1sk`,
+      `Table ${table.TableName} exists but is not a ledger table: it needs keys pk/sk, index ${LEDGER_STATE_INDEX.indexName} on gsi1pk/gsi1sk and index ${LEDGER_EXPIRY_INDEX.indexName} on gsi2pk/expiresAt`,
     );
   }
 }

@@ -88,6 +88,26 @@ export interface RequestConclusion {
   readonly event: HistoryEvent;
 }
 
+/** The states the expiry sweep acts on, and so the states the ledger indexes by expiry. */
+export type ExpiringState = 'active' | 'suspended';
+
+/** An account as the expiry index lists it: what the sweep needs to decide, no more. */
+export interface ExpiringAccount extends AccountKey {
+  readonly state: ExpiringState;
+  /** ISO 8601 UTC. */
+  readonly expiresAt: string;
+}
+
+/** Something an operation (not a request) did or refused, kept for operators: a tripped sweep guard. */
+export interface OperationEvent {
+  /** e.g. `sweep-guard-tripped`. */
+  readonly kind: string;
+  readonly at: string;
+  readonly detail: string;
+  /** How many accounts it concerned. */
+  readonly count?: number | undefined;
+}
+
 /** Filter of {@link Ledger.listAccounts}. */
 export interface AccountFilter {
   readonly platform?: PlatformName | undefined;
@@ -137,4 +157,15 @@ export interface Ledger {
   listAccounts(filter?: AccountFilter): AsyncIterable<AccountRecord>;
   /** Rejected messages that named no valid account, for one UTC day (`YYYY-MM-DD`). */
   listUnattributedRejections(day: string): Promise<HistoryEntry[]>;
+  /**
+   * Accounts of one platform in `state` whose `expiresAt` is at or before `before` (ISO 8601 UTC), earliest
+   * first, from the expiry index: the reads grow with the accounts due, not with the ledger.
+   */
+  listExpired(platform: PlatformName, state: ExpiringState, before: string): AsyncIterable<ExpiringAccount>;
+  /** How many accounts there are, optionally of one platform and/or state (counted on the state index). */
+  countAccounts(filter?: AccountFilter): Promise<number>;
+  /** Keeps an operations event, filed under its UTC day. */
+  recordOperation(event: OperationEvent): Promise<void>;
+  /** The operations events of one UTC day (`YYYY-MM-DD`), oldest first. */
+  listOperations(day: string): Promise<OperationEvent[]>;
 }

@@ -12,3 +12,4 @@ export {
   type SentRequest,
   sendProvisioningRequests,
 } from './producer.ts';
+export { SqsRequestQueue } from './request-queue.ts';

@@ -19,7 +19,12 @@ import {
   RECORD_TIME_BUDGET,
 } from '../../infra/provisioner-stack.ts';
 import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
-import { LEDGER_STATE_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
+import {
+  LEDGER_EXPIRY_INDEX,
+  LEDGER_STATE_INDEX,
+  LEDGER_TABLE_KEYS,
+  ledgerTableDefinition,
+} from '../../shared/ledger/table.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
 import { loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
 
@@ -58,17 +63,30 @@ function onlyResource(type: string): [string, Resource] {
   return found[0] as [string, Resource];
 }
 
+/** The one resource of a type whose logical id starts with `prefix` (the stack has two functions). */
+function resourceOf(type: string, prefix: string): [string, Resource] {
+  const found = resourcesOfType(type).filter(([id]) => id.startsWith(prefix));
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+const handlerFunction = () => resourceOf('AWS::Lambda::Function', 'ProcessProvisioningRequests');
+const handlerRole = () => resourceOf('AWS::IAM::Role', 'HandlerRole');
+
 function queueNamed(name: string): [string, Resource] {
   const found = resourcesOfType('AWS::SQS::Queue').filter(([, r]) => r.Properties.QueueName === name);
   expect(found).toHaveLength(1);
   return found[0] as [string, Resource];
 }
 
-function handlerPolicyStatements(): Statement[] {
-  const [roleId] = onlyResource('AWS::IAM::Role');
+function policyStatementsOf(roleId: string): Statement[] {
   return resourcesOfType('AWS::IAM::Policy')
     .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
     .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function handlerPolicyStatements(): Statement[] {
+  return policyStatementsOf(handlerRole()[0]);
 }
 
 function actionsOf(statement: Statement): string[] {
@@ -131,7 +149,7 @@ describe('ProvisionerStack queues', () => {
 
   it('hides a received batch for at least six times the handler timeout', () => {
     const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
-    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const [, handler] = handlerFunction();
 
     expect(handler.Properties.Timeout).toBe(HANDLER_TIMEOUT.toSeconds());
     expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * HANDLER_TIMEOUT.toSeconds());
@@ -163,8 +181,8 @@ describe('ProvisionerStack queues', () => {
 
 describe('ProvisionerStack handler', () => {
   it('runs the handler entry on nodejs24.x, arm64, 512 MB, with active tracing and a retained log group', () => {
-    const [logGroupId, logGroup] = onlyResource('AWS::Logs::LogGroup');
-    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const [logGroupId, logGroup] = resourceOf('AWS::Logs::LogGroup', 'HandlerLogs');
+    const [, handler] = handlerFunction();
 
     expect(handler.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
@@ -181,7 +199,7 @@ describe('ProvisionerStack handler', () => {
     const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
     const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
     const [secretId] = onlyResource('AWS::SecretsManager::Secret');
-    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const [, handler] = handlerFunction();
     const sealing = handlerPolicyStatements().find((s) => s.Sid === 'SealCredentials');
 
     const variables = (handler.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -205,7 +223,7 @@ describe('ProvisionerStack handler', () => {
   });
 
   it('gives the handler an environment that loadRuntimeConfig accepts, with the redrive count as MAX_RECEIVE_COUNT', () => {
-    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const [, handler] = handlerFunction();
     const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
     const variables = (handler.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const environment = Object.fromEntries(
@@ -234,7 +252,7 @@ describe('ProvisionerStack handler', () => {
   });
 
   it('bundles the handler as an ES module that Node loads and that exports handler', () => {
-    const [, handler] = onlyResource('AWS::Lambda::Function');
+    const [, handler] = handlerFunction();
     const assetHash = String((handler.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
     const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
 
@@ -302,7 +320,7 @@ describe('ProvisionerStack permissions', () => {
   });
 
   it('uses no AWS-managed policy and grants wildcard resources only for X-Ray', () => {
-    const [, role] = onlyResource('AWS::IAM::Role');
+    const [, role] = handlerRole();
     const wildcard = handlerPolicyStatements().filter((s) => s.Resource === '*');
 
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -311,7 +329,7 @@ describe('ProvisionerStack permissions', () => {
 });
 
 describe('ProvisionerStack ledger table', () => {
-  it('has the keys and state index of shared/ledger/table.ts', () => {
+  it('has the keys, state index and expiry index of shared/ledger/table.ts', () => {
     const [, table] = onlyResource('AWS::DynamoDB::GlobalTable');
     const expected = ledgerTableDefinition('ignored');
 
@@ -329,6 +347,11 @@ describe('ProvisionerStack ledger table', () => {
         IndexName: LEDGER_STATE_INDEX.indexName,
         KeySchema: expected.GlobalSecondaryIndexes?.[0]?.KeySchema,
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: LEDGER_EXPIRY_INDEX.indexName,
+        KeySchema: expected.GlobalSecondaryIndexes?.[1]?.KeySchema,
+        Projection: expected.GlobalSecondaryIndexes?.[1]?.Projection,
       },
     ]);
   });
@@ -370,12 +393,18 @@ describe('ProvisionerStack vendor secret', () => {
 });
 
 describe('ProvisionerStack alarms', () => {
-  it('alarms on any dead letter, any failed invocation, a backlog older than 15 minutes and any refused request', () => {
+  it('alarms on any dead letter, any failed invocation, a backlog older than 15 minutes, any refused request and a tripped sweep guard', () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
 
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
+    expect(byMetric('sweep_guard_tripped')).toMatchObject({
+      Namespace: 'Provisioner',
+      Dimensions: [{ Name: 'service', Value: 'provisioner' }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({
       Namespace: 'AWS/SQS',
       Dimensions: [
@@ -479,13 +508,19 @@ describe('ProvisionerStack cdk-nag', () => {
     Annotations.fromStack(built.stack).hasNoError('*', Match.anyValue());
   });
 
-  it('acknowledges only the X-Ray wildcard on the role and the secret rotation on the secret, with reasons', () => {
+  it('acknowledges only the X-Ray wildcards, the scheduler invoking its function, and the secret rotation, with reasons', () => {
     const suppressed = readReport().pluginReports.flatMap((r) => r.suppressedViolations ?? []);
 
     const acknowledged = suppressed.map((v) => `${v.ruleName} at ${v.acknowledgedAt}`).sort();
 
     expect(acknowledged).toEqual([
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionRole`,
       `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerRole`,
+      expect.stringMatching(
+        new RegExp(
+          `^AwsSolutions-IAM5\\[Resource::<ExpirySweepFunction\\w+\\.Arn>:\\*\\] at ${DEFAULT_STACK_NAME}/ExpirySweep/ScheduleRole$`,
+        ),
+      ),
       `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/VendorSecret`,
     ]);
     for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);

@@ -12,6 +12,7 @@ import {
   createDynamoDbLedger,
   createLedgerTable,
   type DynamoDbLedgerOptions,
+  LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
   LedgerRequestNotFoundError,
   LedgerTableMismatchError,
@@ -98,7 +99,7 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('createLedgerTable', () => {
-  it('creates an on-demand table with the state index, and does nothing more when it already exists', async () => {
+  it('creates an on-demand table with the state and expiry indexes, and does nothing more when it already exists', async () => {
     // Prepare
     const tableName = `ledger-${randomUUID()}`;
     await createLedgerTable(db.client, tableName);
@@ -112,6 +113,7 @@ describe('createLedgerTable', () => {
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
       LEDGER_STATE_INDEX.indexName,
+      LEDGER_EXPIRY_INDEX.indexName,
     ]);
   });
 

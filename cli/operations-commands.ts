@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import type { Environment } from '../shared/config.ts';
+import type { SweepReport } from '../shared/domain/sweep-expired-accounts.ts';
+import { CliUsageError } from './errors.ts';
+import { drawProgress, type Output, printJson, printTable } from './output.ts';
+import type { Target } from './target.ts';
+
+function instant(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) {
+    throw new CliUsageError(`--now must be an ISO 8601 instant like 2027-01-31T00:00:00Z, not "${value}"`);
+  }
+  return date;
+}
+
+/** The report as `--json` prints it: each action with its account, what, when and why. */
+function sweepDocument(report: SweepReport) {
+  return {
+    ...report,
+    actions: report.actions.map((a) => ({
+      platform: a.platform,
+      tenant: a.tenantId,
+      tenantId: a.tenantId,
+      action: a.action,
+      expiresAt: a.expiresAt,
+      why: a.reason,
+      requestId: a.requestId,
+    })),
+  };
+}
+
+function sweepSummary(report: SweepReport): string {
+  const due = `${report.actions.length} account(s) due as of ${report.now}`;
+  if (report.guardTripped) {
+    return `${due}: over the guard's threshold of ${report.threshold}, so none was acted on (--allow-mass overrides it for one run)`;
+  }
+  if (report.dryRun) return `${due}; dry run: nothing sent`;
+  const deferred = report.deferred > 0 ? `; ${report.deferred} left for the next run` : '';
+  const failed = report.failed > 0 ? `; ${report.failed} not queued (the next run sends them again)` : '';
+  return `${due}; ${report.sent} request(s) queued${failed}${deferred}`;
+}
+
+/** `provisioner sweep`: the expiry sweep, run by hand against the local or a deployed stack. */
+export function registerOperationsCommands(
+  program: Command,
+  target: () => Promise<Target>,
+  env: Environment,
+  output: Output,
+): void {
+  program
+    .command('sweep')
+    .description('Suspend, then close, accounts whose time has expired (see the README: expiry policy)')
+    .option('--dry-run', 'decide and list, change nothing anywhere')
+    .option('--now <iso>', 'evaluate the policy as of this instant (a preview, or a test)', instant)
+    .option('--allow-mass', 'act even when more accounts are due than the guard allows (this run only)')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { dryRun?: boolean; now?: Date; allowMass?: boolean; json?: boolean }) => {
+      // The SDK, the ledger and the sweep load only for the commands that use them.
+      const [{ sweepExpiredAccounts }, { SqsRequestQueue }, { sweepDependencies }, t] = await Promise.all([
+        import('../shared/domain/sweep-expired-accounts.ts'),
+        import('../shared/producer/index.ts'),
+        import('../shared/runtime/sweep.ts'),
+        target(),
+      ]);
+      const deps = sweepDependencies(
+        t.ledger,
+        new SqsRequestQueue({ sqs: t.sqs, queueUrl: t.queueUrl }),
+        env,
+      );
+      const report = await sweepExpiredAccounts(
+        {
+          now: options.now ?? new Date(),
+          dryRun: options.dryRun,
+          allowMass: options.allowMass,
+          onProgress: (done, total) => drawProgress(output, done, total),
+        },
+        deps,
+      );
+      if (options.json) return printJson(output, sweepDocument(report));
+      printTable(
+        output,
+        report.actions.map((a) => ({
+          platform: a.platform,
+          tenant: a.tenantId,
+          action: a.action,
+          expiresAt: a.expiresAt,
+          why: a.reason,
+        })),
+        ['platform', 'tenant', 'action', 'expiresAt', 'why'],
+      );
+      output.err(sweepSummary(report));
+    });
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import type { ExpiringAccount, Ledger } from '../ports/ledger.ts';
+import type { LifecycleOperation } from '../ports/platform.ts';
+import type { RequestQueue } from '../ports/request-queue.ts';
+import type { ProvisioningRequestInput } from './request.ts';
+
+/** What the sweep does to one platform's expired accounts. */
+export interface ExpiryPolicy {
+  /** Days after `expiresAt` at which the account is closed; `undefined` never closes. */
+  readonly graceDays: number | undefined;
+}
+
+/** Settings of the sweep. */
+export interface SweepSettings {
+  /** Policy per platform name; a platform without one gets {@link SweepSettings.defaultPolicy}. */
+  readonly policies: ReadonlyMap<string, ExpiryPolicy>;
+  readonly defaultPolicy: ExpiryPolicy;
+  /** The guard trips when a run would act on more than max(`guardMinimum`, `guardPercent` % of active accounts)… */
+  readonly guardMinimum: number;
+  readonly guardPercent: number;
+  /** …and no run, even with `allowMass`, acts on more than this many accounts (the rest wait for the next run). */
+  readonly maxActionsPerRun: number;
+}
+
+/** A platform as the sweep sees it: its name and what it can do. */
+export interface SweptPlatform {
+  readonly name: string;
+  readonly capabilities: ReadonlySet<LifecycleOperation>;
+}
+
+/** What the sweep needs, all injected. */
+export interface SweepDependencies {
+  readonly ledger: Ledger;
+  readonly queue: RequestQueue;
+  readonly platforms: readonly SweptPlatform[];
+  readonly settings: SweepSettings;
+}
+
+/** Options of one run. */
+export interface SweepOptions {
+  /** The instant the policy is evaluated at. */
+  readonly now: Date;
+  /** Decide and report, change nothing anywhere. */
+  readonly dryRun?: boolean | undefined;
+  /** Act even when the guard would trip (up to `maxActionsPerRun`). */
+  readonly allowMass?: boolean | undefined;
+  /** Told how many of the actions were sent so far (a progress bar). */
+  readonly onProgress?: ((sent: number, total: number) => void) | undefined;
+}
+
+/** One account the sweep acts on. */
+export interface SweepAction {
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly action: 'suspend' | 'close';
+  readonly expiresAt: string;
+  /** Why, for people: "expired 2027-01-31T00:00:00.000Z; grace of 30 days ended 2027-03-02…". */
+  readonly reason: string;
+  /** The deterministic request id: one action per account, expiry and kind, however often the sweep runs. */
+  readonly requestId: string;
+}
+
+/** What one run decided and did. */
+export interface SweepReport {
+  readonly now: string;
+  readonly dryRun: boolean;
+  readonly actions: readonly SweepAction[];
+  /** The most actions this run may take before the guard trips. */
+  readonly threshold: number;
+  /** True when the guard stopped the run: nothing was sent. */
+  readonly guardTripped: boolean;
+  /** Requests put on the queue (0 on a dry run or a tripped guard). */
+  readonly sent: number;
+  /** Requests the queue refused (they are sent again by the next run). */
+  readonly failed: number;
+  /** Due actions left for the next run by the per-run cap. */
+  readonly deferred: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Requests per queue call: small enough for a progress bar to move, big enough to batch well. */
+const SEND_CHUNK = 50;
+
+/** `sweep:{action}:{expiresAt}:{hash}`: the same account, expiry and action always give the same id. */
+export function sweepRequestId(
+  platform: string,
+  tenantId: string,
+  action: string,
+  expiresAt: string,
+): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([platform, tenantId, action, expiresAt]))
+    .digest('hex');
+  return `sweep:${action}:${expiresAt}:${hash.slice(0, 24)}`;
+}
+
+function action(account: ExpiringAccount, kind: SweepAction['action'], reason: string): SweepAction {
+  return {
+    platform: account.platform,
+    tenantId: account.tenantId,
+    action: kind,
+    expiresAt: account.expiresAt,
+    reason,
+    requestId: sweepRequestId(account.platform, account.tenantId, kind, account.expiresAt),
+  };
+}
+
+async function collect(accounts: AsyncIterable<ExpiringAccount>): Promise<ExpiringAccount[]> {
+  const out: ExpiringAccount[] = [];
+  for await (const account of accounts) out.push(account);
+  return out;
+}
+
+/**
+ * The due actions on one platform. Closing wins over suspending: an active account past its grace is
+ * closed directly. A platform that cannot suspend is left alone until its grace ends.
+ */
+async function dueOn(
+  platform: SweptPlatform,
+  policy: ExpiryPolicy,
+  now: Date,
+  ledger: Ledger,
+): Promise<SweepAction[]> {
+  const out: SweepAction[] = [];
+  const closing = new Set<string>();
+  if (policy.graceDays !== undefined && platform.capabilities.has('close')) {
+    const before = new Date(now.getTime() - policy.graceDays * DAY_MS).toISOString();
+    for (const state of ['active', 'suspended'] as const) {
+      for (const account of await collect(ledger.listExpired(platform.name, state, before))) {
+        out.push(
+          action(
+            account,
+            'close',
+            `expired ${account.expiresAt}; its grace of ${policy.graceDays} days ended by ${now.toISOString()}`,
+          ),
+        );
+        closing.add(account.tenantId);
+      }
+    }
+  }
+  if (platform.capabilities.has('suspend')) {
+    for (const account of await collect(ledger.listExpired(platform.name, 'active', now.toISOString()))) {
+      if (closing.has(account.tenantId)) continue;
+      out.push(action(account, 'suspend', `expired ${account.expiresAt}, by ${now.toISOString()}`));
+    }
+  }
+  return out;
+}
+
+function request(due: SweepAction): ProvisioningRequestInput {
+  return {
+    schemaVersion: 1,
+    requestId: due.requestId,
+    platform: due.platform,
+    tenantId: due.tenantId,
+    action: due.action,
+  };
+}
+
+/**
+ * Acts on accounts whose time has come: at `expiresAt` it suspends where the platform can; at
+ * `expiresAt` + grace it closes (never, when the platform's grace is "never"). It reads only due accounts,
+ * through the ledger's expiry index, and acts by putting ordinary requests on the provisioning queue, each
+ * with a deterministic request id: overlapping or repeated runs cause one action per account and expiry.
+ *
+ * The blast-radius guard: a run that would act on more than max(`guardMinimum`, `guardPercent` % of the
+ * active accounts) acts on none, records a guard event and reports it, unless `allowMass` is set.
+ */
+export async function sweepExpiredAccounts(
+  options: SweepOptions,
+  deps: SweepDependencies,
+): Promise<SweepReport> {
+  const { now } = options;
+  const dryRun = options.dryRun === true;
+  const actions: SweepAction[] = [];
+  for (const platform of deps.platforms) {
+    const policy = deps.settings.policies.get(platform.name) ?? deps.settings.defaultPolicy;
+    actions.push(...(await dueOn(platform, policy, now, deps.ledger)));
+  }
+  actions.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
+  const { guardMinimum, guardPercent, maxActionsPerRun } = deps.settings;
+  // Counting active accounts reads the state index; only a run big enough to need it pays for it.
+  const active = actions.length > guardMinimum ? await deps.ledger.countAccounts({ state: 'active' }) : 0;
+  const threshold = Math.min(
+    maxActionsPerRun,
+    Math.max(guardMinimum, Math.floor((active * guardPercent) / 100)),
+  );
+  const guardTripped = actions.length > threshold && options.allowMass !== true;
+  const base = { now: now.toISOString(), dryRun, actions, threshold, guardTripped };
+  if (guardTripped) {
+    if (!dryRun) {
+      await deps.ledger.recordOperation({
+        kind: 'sweep-guard-tripped',
+        at: now.toISOString(),
+        detail: `the sweep would act on ${actions.length} accounts, over its threshold of ${threshold}; it acted on none (run it with --allow-mass to override once)`,
+        count: actions.length,
+      });
+    }
+    return { ...base, sent: 0, failed: 0, deferred: actions.length };
+  }
+  const batch = actions.slice(0, maxActionsPerRun);
+  const deferred = actions.length - batch.length;
+  if (dryRun || batch.length === 0) return { ...base, sent: 0, failed: 0, deferred };
+  let sent = 0;
+  let failed = 0;
+  for (let i = 0; i < batch.length; i += SEND_CHUNK) {
+    const result = await deps.queue.send(batch.slice(i, i + SEND_CHUNK).map(request));
+    sent += result.sent;
+    failed += result.failed;
+    options.onProgress?.(Math.min(i + SEND_CHUNK, batch.length), batch.length);
+  }
+  return { ...base, sent, failed, deferred };
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { createProvisionerApp } from '../../infra/app.ts';
+import { InfraConfigurationError } from '../../infra/errors.ts';
+import { LEDGER_EXPIRY_INDEX, LEDGER_STATE_INDEX } from '../../shared/ledger/table.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+/** Skips esbuild: these tests read the template, not the bundle. */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+function synth(context: Record<string, unknown> = {}): Template {
+  const { stack } = createProvisionerApp({ context: { ...CDK_CONTEXT, ...NO_BUNDLING, ...context } });
+  return Template.fromStack(stack);
+}
+
+function resources(template: Template, type: string): [string, Resource][] {
+  return Object.entries(template.findResources(type)) as [string, Resource][];
+}
+
+function sweepFunction(template: Template): [string, Resource] {
+  const found = resources(template, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('ExpirySweep'));
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function sweepStatements(template: Template): Statement[] {
+  const [roleId] =
+    resources(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('ExpirySweepFunctionRole'))[0] ?? [];
+  return resources(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actions = (s: Statement) => (typeof s.Action === 'string' ? [s.Action] : s.Action);
+
+describe('the expiry sweep in the stack', () => {
+  const template = synth();
+
+  it('runs its own function hourly by default, through EventBridge Scheduler', () => {
+    // Prepare
+    const [functionId, fn] = sweepFunction(template);
+
+    // Act
+    const [[, schedule]] = resources(template, 'AWS::Scheduler::Schedule') as [[string, Resource]];
+
+    // Assess
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': [functionId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } },
+    });
+  });
+
+  it('configures the grace, the guard and the queue for the function', () => {
+    // Act
+    const [, fn] = sweepFunction(template);
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    // Assess
+    expect(env).toMatchObject({
+      SWEEP_GRACE_DAYS: '30',
+      SWEEP_GUARD_MINIMUM: '20',
+      SWEEP_GUARD_PERCENT: '5',
+      SWEEP_MAX_ACTIONS: '500',
+    });
+    expect(env.QUEUE_URL).toBeDefined();
+    expect(env.LEDGER_TABLE_NAME).toBeDefined();
+    expect(env).not.toHaveProperty('VENDOR_SECRET_ARN');
+    expect(env).not.toHaveProperty('CREDENTIALS_KMS_KEY_ID');
+  });
+
+  it('lets the sweep query the two indexes, log operations events, and queue requests, and nothing else', () => {
+    // Act
+    const statements = sweepStatements(template);
+    const all = statements.flatMap(actions);
+
+    // Assess
+    expect(statements.find((s) => s.Sid === 'LedgerExpiryIndexQuery')?.Resource).toMatchObject({
+      'Fn::Join': ['', [expect.anything(), `/index/${LEDGER_EXPIRY_INDEX.indexName}`]],
+    });
+    expect(statements.find((s) => s.Sid === 'LedgerStateIndexQuery')?.Resource).toMatchObject({
+      'Fn::Join': ['', [expect.anything(), `/index/${LEDGER_STATE_INDEX.indexName}`]],
+    });
+    expect(statements.find((s) => s.Sid === 'LedgerRecordOperations')).toMatchObject({
+      Action: 'dynamodb:PutItem',
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OPERATIONS#*'] } },
+    });
+    expect(all).toContain('sqs:SendMessage');
+    for (const forbidden of [
+      'dynamodb:Scan',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'kms:Encrypt',
+    ]) {
+      expect(all).not.toContain(forbidden);
+    }
+    expect(all.some((a) => a.startsWith('secretsmanager:'))).toBe(false);
+  });
+
+  it('takes its schedule and graces from the sweep context, per platform too', () => {
+    // Act
+    const custom = synth({
+      sweep: JSON.stringify({ schedule: 'rate(2 hours)', graceDaysByPlatform: { cloopen: 'never' } }),
+    });
+
+    // Assess
+    const [[, schedule]] = resources(custom, 'AWS::Scheduler::Schedule') as [[string, Resource]];
+    const env = (sweepFunction(custom)[1].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(2 hours)');
+    expect(env.SWEEP_GRACE_DAYS_CLOOPEN).toBe('never');
+  });
+
+  it('refuses a grace for a platform it does not know, or a grace that is not a number of days', () => {
+    expect(() => synth({ sweep: { graceDaysByPlatform: { twilio: 3 } } })).toThrow(InfraConfigurationError);
+    expect(() => synth({ sweep: { graceDays: 'soon' } })).toThrow(InfraConfigurationError);
+  });
+});
