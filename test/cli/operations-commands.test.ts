@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.ts';
+import type { Output } from '../../cli/output.ts';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { createTables, makeHandler, startSimulators } from '../../local/wiring.ts';
+import { eventually } from '../support/fauxqs.ts';
+
+interface Captured extends Output {
+  readonly stdout: string[];
+  readonly stderr: string[];
+}
+
+function capture(): Captured {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: false };
+}
+
+let dir: string;
+let stack: LocalStack;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-ops-'));
+  const stateFile = join(dir, 'stack.json');
+  stack = await startLocalStack({
+    stateFile,
+    createTables,
+    startSimulators,
+    makeHandler,
+    poller: { waitTimeSeconds: 0 },
+  });
+  env = { PROVISIONER_STATE_FILE: stateFile };
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]): Promise<{ code: number; json: unknown; output: Captured }> {
+  const output = capture();
+  const code = await runCli(args, env, output);
+  const text = output.stdout.join('\n');
+  return { code, json: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : undefined, output };
+}
+
+async function stateOf(platform: string, tenant: string): Promise<string | undefined> {
+  const { json } = await cli(['status', '--platform', platform, '--tenant', tenant, '--json']);
+  return (json as { account?: { state?: string } } | undefined)?.account?.state;
+}
+
+async function until(platform: string, tenant: string, state: string): Promise<void> {
+  await eventually(async () => ((await stateOf(platform, tenant)) === state ? true : undefined), {
+    what: `${platform}/${tenant} ${state}`,
+  });
+}
+
+interface SweepJson {
+  readonly guardTripped: boolean;
+  readonly sent: number;
+  readonly actions: readonly {
+    platform: string;
+    tenant: string;
+    action: string;
+    expiresAt: string;
+    why: string;
+  }[];
+}
+
+describe('provisioner sweep against a running local stack', () => {
+  it('previews with --dry-run, suspends at expiry, then closes after the grace, as of --now', async () => {
+    // Prepare: a Baijiayun and a Cloopen account that expire on 31 January 2027.
+    const file = join(dir, 'expiring.jsonl');
+    const { writeFile } = await import('node:fs/promises');
+    const expiresAt = '2027-01-31T00:00:00Z';
+    await writeFile(
+      file,
+      [
+        {
+          requestId: 'exp-b',
+          platform: 'baijiayun',
+          tenantId: 'exp_b',
+          profile: { mobile: '13900000001', email: 'b@example.com' },
+        },
+        {
+          requestId: 'exp-c',
+          platform: 'cloopen',
+          tenantId: 'exp_c',
+          profile: { friendlyName: 'exp-c@example.com' },
+        },
+      ]
+        .map((r) => JSON.stringify({ schemaVersion: 1, action: 'create', expiresAt, ...r }))
+        .join('\n'),
+    );
+    expect((await cli(['send', file])).code).toBe(0);
+    await until('baijiayun', 'exp_b', 'active');
+    await until('cloopen', 'exp_c', 'active');
+
+    // Act 1: a preview the day after expiry.
+    const preview = await cli(['sweep', '--now', '2027-02-01T00:00:00Z', '--dry-run', '--json']);
+    // Act 2: the same, for real, twice.
+    const first = await cli(['sweep', '--now', '2027-02-01T00:00:00Z', '--json']);
+    const again = await cli(['sweep', '--now', '2027-02-01T01:00:00Z', '--json']);
+    await until('baijiayun', 'exp_b', 'suspended');
+    // Act 3: after the 30-day grace.
+    const later = await cli(['sweep', '--now', '2027-03-05T00:00:00Z', '--json']);
+    await until('baijiayun', 'exp_b', 'closed');
+    await until('cloopen', 'exp_c', 'closed');
+
+    // Assess
+    const p = preview.json as SweepJson;
+    expect(preview.code).toBe(0);
+    expect(p.sent).toBe(0);
+    expect(p.actions).toEqual([
+      {
+        platform: 'baijiayun',
+        tenant: 'exp_b',
+        tenantId: 'exp_b',
+        action: 'suspend',
+        expiresAt: '2027-01-31T00:00:00.000Z',
+        why: expect.stringMatching(/expired 2027-01-31/),
+        requestId: expect.stringMatching(/^sweep:suspend:/),
+      },
+    ]);
+    expect((first.json as SweepJson).sent).toBe(1);
+    // The repeat may run before or after the suspend lands; either way it asks for the same request.
+    expect((again.json as SweepJson).actions.every((a) => a.tenant === 'exp_b')).toBe(true);
+    expect((later.json as SweepJson).actions.map((a) => `${a.action} ${a.tenant}`).sort()).toEqual([
+      'close exp_b',
+      'close exp_c',
+    ]);
+    // One suspend reached the platform, however often the sweep asked.
+    const { json } = await cli(['status', '--platform', 'baijiayun', '--tenant', 'exp_b', '--json']);
+    const history = (json as { history: { action: string; status: string }[] }).history;
+    expect(history.filter((h) => h.action === 'suspend')).toHaveLength(1);
+  });
+
+  it('refuses an instant that is not ISO 8601', async () => {
+    const { code, output } = await cli(['sweep', '--now', 'tomorrow']);
+    expect(code).toBe(1);
+    expect(output.stderr.join('\n')).toMatch(/--now must be an ISO 8601 instant/);
+  });
+});
