@@ -40,7 +40,14 @@ function sweepSummary(report: SweepReport): string {
   return `${due}; ${report.sent} request(s) queued${failed}${deferred}`;
 }
 
-/** `provisioner sweep`: the expiry sweep, run by hand against the local or a deployed stack. */
+function positiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliUsageError(`--max must be a positive integer, not "${value}"`);
+  return n;
+}
+
+/** `provisioner sweep` and `redrive`: operations run by hand against the local or a deployed stack. */
 export function registerOperationsCommands(
   program: Command,
   target: () => Promise<Target>,
@@ -89,5 +96,30 @@ export function registerOperationsCommands(
         ['platform', 'tenant', 'action', 'expiresAt', 'why'],
       );
       output.err(sweepSummary(report));
+    });
+
+  program
+    .command('redrive')
+    .description('Move dead-lettered requests back to the provisioning queue, each group in order')
+    .option('--max <n>', 'move at most n messages', positiveCount)
+    .option('--json', 'print one JSON document')
+    .action(async (options: { max?: number; json?: boolean }) => {
+      const [{ redriveDeadLetters }, t] = await Promise.all([
+        import('../shared/producer/index.ts'),
+        target(),
+      ]);
+      const report = await redriveDeadLetters({
+        sqs: t.sqs,
+        deadLetterQueueUrl: t.deadLetterQueueUrl,
+        queueUrl: t.queueUrl,
+        max: options.max,
+        onProgress: (done, total) => drawProgress(output, done, total),
+      });
+      if (options.json) return printJson(output, report);
+      output.out(
+        report.mode === 'move-task'
+          ? `SQS is moving ${report.moved} message(s) back to the queue (task ${report.taskHandle ?? '?'})`
+          : `Moved ${report.moved} message(s) back to the queue; ${report.remaining} left in the dead-letter queue`,
+      );
     });
 }

@@ -14,11 +14,17 @@ export interface Target {
   readonly description: string;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
+  /** Where requests go after their last failed delivery. */
+  readonly deadLetterQueueUrl: string;
   readonly ledger: Ledger;
 }
 
 /** Output keys of the deployed stack (see `infra/`). */
-export const STACK_OUTPUTS = { queueUrl: 'ProvisioningQueueUrl', tableName: 'LedgerTableName' } as const;
+export const STACK_OUTPUTS = {
+  queueUrl: 'ProvisioningQueueUrl',
+  tableName: 'LedgerTableName',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+} as const;
 
 function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
   return createDynamoDbLedger({
@@ -34,15 +40,17 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
   const outputs = new Map((answer.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   const queueUrl = outputs.get(STACK_OUTPUTS.queueUrl);
   const tableName = outputs.get(STACK_OUTPUTS.tableName);
-  if (!queueUrl || !tableName) {
+  const deadLetterQueueUrl = outputs.get(STACK_OUTPUTS.deadLetterQueueUrl);
+  if (!queueUrl || !tableName || !deadLetterQueueUrl) {
     throw new TargetUnavailableError(
-      `Stack ${stackName} has no ${STACK_OUTPUTS.queueUrl} / ${STACK_OUTPUTS.tableName} outputs: is it a provisioner stack?`,
+      `Stack ${stackName} has no ${Object.values(STACK_OUTPUTS).join(' / ')} outputs: is it a provisioner stack?`,
     );
   }
   return {
     description: `stack ${stackName} (${region})`,
     sqs: new SQSClient({ region }),
     queueUrl,
+    deadLetterQueueUrl,
     ledger: ledgerFor(new DynamoDBClient({ region }), tableName),
   };
 }
@@ -60,6 +68,7 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
     description: `local stack (pid ${local.pid})`,
     sqs: new SQSClient(awsClientOptions(local.region, local.sqsEndpoint)),
     queueUrl: local.queueUrl,
+    deadLetterQueueUrl: local.dlqUrl,
     ledger: ledgerFor(
       new DynamoDBClient(awsClientOptions(local.region, local.dynamodbEndpoint)),
       local.tableName,

@@ -93,6 +93,17 @@ export class PipelineAlarms extends Construct {
       }),
     });
 
+    // The depth alarm clears when dead letters expire (14 days), which is when they are lost: this one
+    // fires while a week of that time remains, and stays on until someone redrives or removes them.
+    this.addAlarm('DeadLetterQueueAgeAlarm', {
+      alarmDescription: `A provisioning request has waited in ${queues.deadLetterQueueName} for over 7 days; it is deleted after 14. Run \`provisioner redrive\`.`,
+      metric: queues.deadLetterQueue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(15),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: Duration.days(7).toSeconds(),
+    });
+
     // Per-request failures are reported as batch item failures, so Errors counts whole invocations that
     // failed: a broken deployment, bad configuration, a timeout.
     this.addAlarm('HandlerErrorsAlarm', {

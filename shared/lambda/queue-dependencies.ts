@@ -11,6 +11,8 @@ export interface QueueDependencies {
   readonly queueUrl?: string | undefined;
   readonly retryBaseSeconds?: number | undefined;
   readonly retryMaxSeconds?: number | undefined;
+  /** Deliveries before the DLQ: the last failed one is released at once instead of backed off. */
+  readonly maxReceiveCount?: number | undefined;
   /** Start a record only with at least this many ms of the invocation left (default 0: always). */
   readonly recordTimeBudgetMs?: number | undefined;
   readonly logger?: Logger | undefined;
@@ -24,6 +26,7 @@ export function queueTargets(d: QueueDependencies): BackoffTarget | undefined {
     queueUrl: d.queueUrl,
     baseSeconds: d.retryBaseSeconds ?? 10,
     maxSeconds: d.retryMaxSeconds ?? 900,
+    maxReceiveCount: d.maxReceiveCount,
   };
 }
 

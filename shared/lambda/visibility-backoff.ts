@@ -10,6 +10,8 @@ export interface BackoffTarget {
   readonly queueUrl: string;
   readonly baseSeconds: number;
   readonly maxSeconds: number;
+  /** The queue's redrive count: a message failed on its last delivery is released at once, to the DLQ. */
+  readonly maxReceiveCount?: number | undefined;
 }
 
 /**
@@ -43,7 +45,12 @@ export function visibilityBackoff<C extends Context>(
               new ChangeMessageVisibilityCommand({
                 QueueUrl: to.queueUrl,
                 ReceiptHandle: record.receiptHandle,
-                VisibilityTimeout: backoffSeconds(receiveCount, to.baseSeconds, to.maxSeconds),
+                // Its last delivery failed: waiting out a backoff would only hold the tenant up before the
+                // message moves to the DLQ on its next receive.
+                VisibilityTimeout:
+                  to.maxReceiveCount !== undefined && receiveCount >= to.maxReceiveCount
+                    ? 0
+                    : backoffSeconds(receiveCount, to.baseSeconds, to.maxSeconds),
               }),
             );
           } catch (error) {

@@ -12,4 +12,5 @@ export {
   type SentRequest,
   sendProvisioningRequests,
 } from './producer.ts';
+export { type RedriveOptions, type RedriveReport, redriveDeadLetters } from './redrive.ts';
 export { SqsRequestQueue } from './request-queue.ts';

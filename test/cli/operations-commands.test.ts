@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
 import type { Output } from '../../cli/output.ts';
@@ -143,5 +144,45 @@ describe('provisioner sweep against a running local stack', () => {
     const { code, output } = await cli(['sweep', '--now', 'tomorrow']);
     expect(code).toBe(1);
     expect(output.stderr.join('\n')).toMatch(/--now must be an ISO 8601 instant/);
+  });
+});
+
+describe('provisioner redrive against a running local stack', () => {
+  it("moves dead-lettered requests back, and each tenant's requests still apply in order", async () => {
+    // Prepare: a create, a suspend and a resume of one tenant waiting in the DLQ, in that order.
+    const tenantId = 'redrive_b';
+    const requests = [
+      { requestId: 'rd-1', action: 'create', profile: { mobile: '13900000077', email: 'rd@example.com' } },
+      { requestId: 'rd-2', action: 'suspend' },
+      { requestId: 'rd-3', action: 'resume' },
+    ];
+    for (const request of requests) {
+      await stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.info.dlqUrl,
+          MessageBody: JSON.stringify({ schemaVersion: 1, platform: 'baijiayun', tenantId, ...request }),
+          MessageGroupId: `baijiayun:${tenantId}`,
+          MessageDeduplicationId: request.requestId,
+        }),
+      );
+    }
+
+    // Act
+    const partial = await cli(['redrive', '--max', '1', '--json']);
+    const rest = await cli(['redrive', '--json']);
+    const history = await eventually(async () => {
+      const { json } = await cli(['status', '--platform', 'baijiayun', '--tenant', tenantId, '--json']);
+      const h = (
+        json as { history?: { requestId: string; status: string; finishedAt?: string }[] } | undefined
+      )?.history;
+      return h && h.length === 3 && h.every((e) => e.status === 'succeeded') ? h : undefined;
+    });
+
+    // Assess
+    expect(partial.json).toMatchObject({ mode: 'copy', moved: 1, remaining: 2 });
+    expect(rest.json).toMatchObject({ mode: 'copy', moved: 2, remaining: 0 });
+    const finished = [...history].sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt)));
+    expect(finished.map((h) => h.requestId)).toEqual(['rd-1', 'rd-2', 'rd-3']);
+    expect(await stateOf('baijiayun', tenantId)).toBe('active');
   });
 });

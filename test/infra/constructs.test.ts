@@ -238,7 +238,7 @@ describe('PipelineAlarms', () => {
     const topic = { Ref: stack.getLogicalId(alarms.topic.node.defaultChild as CfnElement) };
     const alarm =
       template.toJSON().Resources[stack.getLogicalId(sweepFailed.node.defaultChild as CfnElement)];
-    expect(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
+    expect(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).toHaveLength(6);
     expect(alarm.Properties).toMatchObject({
       AlarmActions: [topic],
       OKActions: [topic],

@@ -398,7 +398,14 @@ describe('ProvisionerStack alarms', () => {
 
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
 
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
+    expect(
+      alarms.find(
+        (a) =>
+          a.MetricName === 'ApproximateAgeOfOldestMessage' &&
+          JSON.stringify(a.Dimensions).includes(queueNamed(PROVISIONING_DLQ_NAME)[0]),
+      ),
+    ).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 7 * 24 * 3600 });
     expect(byMetric('sweep_guard_tripped')).toMatchObject({
       Namespace: 'Provisioner',
       Dimensions: [{ Name: 'service', Value: 'provisioner' }],
@@ -418,7 +425,13 @@ describe('ProvisionerStack alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
     });
-    expect(byMetric('ApproximateAgeOfOldestMessage')).toMatchObject({
+    expect(
+      alarms.find(
+        (a) =>
+          a.MetricName === 'ApproximateAgeOfOldestMessage' &&
+          JSON.stringify(a.Dimensions).includes(queueNamed(PROVISIONING_QUEUE_NAME)[0]),
+      ),
+    ).toMatchObject({
       Dimensions: [
         { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueNamed(PROVISIONING_QUEUE_NAME)[0], 'QueueName'] } },
       ],
@@ -467,13 +480,19 @@ describe('ProvisionerStack alarms', () => {
 });
 
 describe('ProvisionerStack outputs', () => {
-  it('exports the queue URL and table name under the keys the CLI reads', () => {
+  it('exports the queue URLs and table name under the keys the CLI reads', () => {
     const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
     const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const [dlqId] = queueNamed(PROVISIONING_DLQ_NAME);
 
     template.hasOutput(STACK_OUTPUTS.queueUrl, { Value: { Ref: queueId } });
     template.hasOutput(STACK_OUTPUTS.tableName, { Value: { Ref: tableId } });
-    expect(STACK_OUTPUTS).toEqual({ queueUrl: 'ProvisioningQueueUrl', tableName: 'LedgerTableName' });
+    template.hasOutput(STACK_OUTPUTS.deadLetterQueueUrl, { Value: { Ref: dlqId } });
+    expect(STACK_OUTPUTS).toEqual({
+      queueUrl: 'ProvisioningQueueUrl',
+      tableName: 'LedgerTableName',
+      deadLetterQueueUrl: 'DeadLetterQueueUrl',
+    });
   });
 
   it('also exports the DLQ URL, the vendor secret ARN, the queue key and the alarm topic', () => {

@@ -156,6 +156,23 @@ describe('visibilityBackoff', () => {
     expect(hidden.get(fifth.messageId)).toBeLessThanOrEqual(960_000);
   });
 
+  it('releases a record whose last delivery failed at once, so it reaches the DLQ without a backoff', async () => {
+    // Prepare: the fifth delivery of five.
+    const queue = await testFifoQueue(mq, 'backoff-last', {
+      visibilityTimeoutSeconds: QUEUE_VISIBILITY_SECONDS,
+    });
+    const [received] = await queue.receive(['g']);
+    if (!received) throw new Error('record not received');
+    const last = { ...received, attributes: { ...received.attributes, ApproximateReceiveCount: '5' } };
+    const handler = backoffChain(queue, () => true, { baseSeconds: 60, maxSeconds: 900, maxReceiveCount: 5 });
+
+    // Act
+    await handler({ Records: [last] }, lambdaContext());
+
+    // Assess
+    expect(await queue.depth()).toMatchObject({ visible: 1, inFlight: 0 });
+  });
+
   it('leaves the records that succeeded to the queue and only hides the one that failed', async () => {
     // Prepare
     const queue = await testFifoQueue(mq, 'backoff-mixed', {
