@@ -40,6 +40,13 @@ function sweepSummary(report: SweepReport): string {
   return `${due}; ${report.sent} request(s) queued${failed}${deferred}`;
 }
 
+function day(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new CliUsageError(`--since must be a date like 2027-01-31, not "${value}"`);
+  }
+  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString().slice(0, 10);
+}
+
 function positiveCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
@@ -121,5 +128,40 @@ export function registerOperationsCommands(
           ? `SQS is moving ${report.moved} message(s) back to the queue (task ${report.taskHandle ?? '?'})`
           : `Moved ${report.moved} message(s) back to the queue; ${report.remaining} left in the dead-letter queue`,
       );
+    });
+
+  program
+    .command('rejections')
+    .description('List rejected messages, attributed to an account or not: reason, issues, message id, time')
+    .option('--since <date>', 'from this UTC day (YYYY-MM-DD, or an ISO instant); default 7 days ago', day)
+    .option('--json', 'print one JSON document')
+    .action(async (options: { since?: string; json?: boolean }) => {
+      const t = await target();
+      const today = new Date().toISOString().slice(0, 10);
+      const since = options.since ?? new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+      const rows = [];
+      for await (const r of t.ledger.listRejections(since, today)) {
+        rows.push({
+          receivedAt: r.receivedAt,
+          messageId: r.messageId,
+          requestId: r.requestId,
+          platform: r.platform,
+          tenantId: r.tenantId,
+          attributed: r.platform !== undefined && r.tenantId !== undefined,
+          reason: r.error?.reason,
+          issues: r.issues ?? [],
+        });
+      }
+      if (options.json) return printJson(output, rows);
+      printTable(
+        output,
+        rows.map((r) => ({
+          ...r,
+          account: r.attributed ? `${r.platform}/${r.tenantId}` : '-',
+          issues: r.issues.join('; '),
+        })),
+        ['receivedAt', 'messageId', 'requestId', 'account', 'reason', 'issues'],
+      );
+      output.err(`${rows.length} rejected message(s) since ${since}`);
     });
 }

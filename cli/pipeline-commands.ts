@@ -187,7 +187,15 @@ export function registerPipelineCommands(
           output.out(
             `    error: ${h.error.reason}${h.error.code ? ` ${h.error.code}` : ''}: ${h.error.message}`,
           );
-        for (const e of h.events) output.out(`    ${e.at} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`);
+        for (const e of h.events) {
+          output.out(`    ${e.at} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`);
+          // A failed attempt's cause (say an HTTP 503) shows here, not only in --json.
+          if (e.error && e.kind !== 'failed' && e.kind !== 'rejected') {
+            output.out(
+              `      cause: ${e.error.reason}${e.error.code ? ` ${e.error.code}` : ''}: ${e.error.message}`,
+            );
+          }
+        }
       }
     });
 

@@ -62,6 +62,8 @@ export interface RuntimeConfig {
   readonly sqsEndpoint?: string | undefined;
   /** The queue the handler consumes, for visibility backoff (`ChangeMessageVisibility`). */
   readonly queueUrl?: string | undefined;
+  /** Days a rejection record is kept (DynamoDB TTL). */
+  readonly rejectionTtlDays: number;
   /** Exactly one of these seals stored credentials: a KMS key in AWS, a local AES key on a laptop. */
   readonly credentialsKey:
     | { readonly kind: 'kms'; readonly keyId: string }
@@ -90,6 +92,7 @@ const storageShape = {
   dynamodbEndpoint: httpUrl.optional(),
   sqsEndpoint: httpUrl.optional(),
   queueUrl: z.url({ error: 'must be a queue URL' }).optional(),
+  rejectionTtlDays: positiveInt(90),
 };
 const storageVariables = {
   region: 'AWS_REGION',
@@ -97,12 +100,13 @@ const storageVariables = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sqsEndpoint: 'SQS_ENDPOINT',
   queueUrl: 'QUEUE_URL',
+  rejectionTtlDays: 'REJECTION_TTL_DAYS',
 };
 
 /** Where the ledger and the provisioning queue are: what a function that seals nothing needs. */
 export type StorageConfig = Pick<
   RuntimeConfig,
-  'region' | 'tableName' | 'dynamodbEndpoint' | 'sqsEndpoint' | 'queueUrl'
+  'region' | 'tableName' | 'dynamodbEndpoint' | 'sqsEndpoint' | 'queueUrl' | 'rejectionTtlDays'
 >;
 
 /** Reads `AWS_REGION`, `LEDGER_TABLE_NAME`, `QUEUE_URL` and the local endpoints. */

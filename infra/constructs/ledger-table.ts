@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import {
   LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
+  LEDGER_TTL_ATTRIBUTE,
   LEDGER_TABLE_KEYS,
   NATURAL_KEY_PARTITION_PREFIX,
 } from '../../shared/ledger/table.ts';
@@ -44,6 +45,8 @@ export class LedgerTable extends Construct {
           nonKeyAttributes: [...LEDGER_EXPIRY_INDEX.projected],
         },
       ],
+      // Rejection records expire (see shared/ledger/table.ts); nothing else carries the attribute.
+      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,

@@ -22,6 +22,7 @@ import {
   checkDay,
   conclusionUpdate,
   historyKey,
+  nextDay,
   rejectionKey,
   sortHistory,
 } from './history.ts';
@@ -42,10 +43,12 @@ import {
   expiryIndexPartitionKey,
   LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
+  LEDGER_TTL_ATTRIBUTE,
   MESSAGE_SORT_KEY_PREFIX,
   naturalKeyPartitionKey,
   operationsPartitionKey,
   REQUEST_SORT_KEY_PREFIX,
+  rejectionsIndexPartitionKey,
   stateIndexPartitionKey,
   unattributedPartitionKey,
 } from './table.ts';
@@ -62,6 +65,8 @@ export interface DynamoDbLedgerOptions extends LedgerTableOptions {
    * rather than imported so that the adapter does not depend on the platform registry.
    */
   readonly platforms: readonly PlatformName[];
+  /** Days a rejection record is kept before DynamoDB's TTL deletes it. Default 90. */
+  readonly rejectionTtlDays?: number | undefined;
 }
 
 /**
@@ -101,11 +106,13 @@ export const TYPICAL_CREATE_WRITE_UNITS = { table: 5, stateIndex: 3, total: 8 } 
 export class DynamoDbLedger implements Ledger {
   readonly #table: LedgerTableClient;
   readonly #platforms: readonly PlatformName[];
+  readonly #rejectionTtlDays: number;
 
   /** A ledger on `options.tableName`, which must exist with the layout of `./table.ts`. */
   constructor(options: DynamoDbLedgerOptions) {
     this.#table = new LedgerTableClient(options);
     this.#platforms = options.platforms;
+    this.#rejectionTtlDays = options.rejectionTtlDays ?? 90;
   }
 
   async getAccount(key: AccountKey): Promise<AccountRecord | undefined> {
@@ -179,8 +186,14 @@ export class DynamoDbLedger implements Ledger {
 
   async recordRejection(entry: HistoryEntry & { readonly messageId: string }): Promise<void> {
     const key = rejectionKey(entry, this.#platforms);
+    const received = Date.parse(entry.receivedAt);
+    const listing = {
+      gsi1pk: rejectionsIndexPartitionKey(entry.receivedAt.slice(0, 10)),
+      gsi1sk: `${entry.receivedAt}#${entry.messageId}`,
+      [LEDGER_TTL_ATTRIBUTE]: Math.floor(received / 1000) + this.#rejectionTtlDays * 86_400,
+    };
     // False when the same message was rejected before (SQS redelivered it): the first record stands.
-    await this.#putIfAbsent('recordRejection', { ...compact(entry), ...key });
+    await this.#putIfAbsent('recordRejection', { ...compact(entry), ...key, ...listing });
   }
 
   async claimNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<string> {
@@ -247,6 +260,23 @@ export class DynamoDbLedger implements Ledger {
       ExpressionAttributeValues: { ':pk': unattributedPartitionKey(checkDay(day)) },
     });
     return sortHistory(items.map(toHistoryEntry));
+  }
+
+  async *listRejections(since: string, until: string, now: Date = new Date()): AsyncGenerator<HistoryEntry> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    for (let day = checkDay(since); day <= checkDay(until); day = nextDay(day)) {
+      for await (const item of this.#table.query('listRejections', {
+        IndexName: LEDGER_STATE_INDEX.indexName,
+        KeyConditionExpression: '#gsi1pk = :gsi1pk',
+        ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
+        ExpressionAttributeValues: { ':gsi1pk': rejectionsIndexPartitionKey(day) },
+      })) {
+        // DynamoDB deletes expired items within days, the emulators never: skip them here.
+        const ttl = item[LEDGER_TTL_ATTRIBUTE];
+        if (typeof ttl === 'number' && ttl < nowSeconds) continue;
+        yield toHistoryEntry(item);
+      }
+    }
   }
 
   async *listExpired(

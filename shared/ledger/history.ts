@@ -51,6 +51,11 @@ export function checkDay(day: string): string {
   return day;
 }
 
+/** The UTC day after `day` (`YYYY-MM-DD`). */
+export function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
 /**
  * The UpdateItem parts that append `event` to a request's history. `if_not_exists` because a history
  * begun without events has no list to append to.

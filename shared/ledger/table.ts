@@ -29,6 +29,9 @@ import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts'
  * | natural-key claim (friendlyName, mobile) | `NATURALKEY#{platform}#{naturalKey}` | `CLAIM` | — |
  * | operations event (a tripped sweep guard) | `OPERATIONS#{YYYY-MM-DD}` | `{at}#{kind}#{id}` | — |
  *
+ * Rejection records (both kinds) also carry `gsi1pk` = `REJECTED#{YYYY-MM-DD}` and `gsi1sk` =
+ * `{receivedAt}#{messageId}`, so `listRejections` reads them by day without a Scan, and a `ttl`.
+ *
  * An account record that is active or suspended and has an `expiresAt` also carries `gsi2pk` =
  * `{platform}#{state}`: with `expiresAt` itself as sort key, that is the expiry index. Reusing the record's
  * own field keeps a full account item under DynamoDB's 1 KB write unit.
@@ -58,6 +61,12 @@ export const LEDGER_EXPIRY_INDEX = {
   projected: ['platform', 'tenantId', 'state'],
 } as const;
 
+/**
+ * The attribute DynamoDB's TTL deletes items by (epoch seconds). Only rejection records carry it; neither
+ * emulator deletes them, so readers skip expired ones themselves.
+ */
+export const LEDGER_TTL_ATTRIBUTE = 'ttl';
+
 /** The states in the expiry index: the ones the sweep acts on. */
 export const EXPIRING_STATES = ['active', 'suspended'] as const;
 
@@ -68,6 +77,7 @@ export const LEDGER_KEY_ATTRIBUTES: readonly string[] = [
   LEDGER_STATE_INDEX.partitionKey,
   LEDGER_STATE_INDEX.sortKey,
   LEDGER_EXPIRY_INDEX.partitionKey,
+  LEDGER_TTL_ATTRIBUTE,
 ];
 
 /** `sk` of an account record. */
@@ -96,6 +106,11 @@ export const CLAIM_SORT_KEY = 'CLAIM';
 /** `pk` of one UTC day's unattributed rejections. */
 export function unattributedPartitionKey(day: string): string {
   return `UNATTRIBUTED#${day}`;
+}
+
+/** `gsi1pk` of a rejection record: rejections are listed by UTC day on the state index. */
+export function rejectionsIndexPartitionKey(day: string): string {
+  return `REJECTED#${day}`;
 }
 
 /** `pk` prefix of operations events (the sweep may write only these). */

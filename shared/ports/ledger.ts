@@ -158,6 +158,11 @@ export interface Ledger {
   /** Rejected messages that named no valid account, for one UTC day (`YYYY-MM-DD`). */
   listUnattributedRejections(day: string): Promise<HistoryEntry[]>;
   /**
+   * Every rejected message, attributed or not, received on the UTC days `since` to `until` (`YYYY-MM-DD`,
+   * both included), day by day, each day in the order received; records past their retention are skipped.
+   */
+  listRejections(since: string, until: string, now?: Date): AsyncIterable<HistoryEntry>;
+  /**
    * Accounts of one platform in `state` whose `expiresAt` is at or before `before` (ISO 8601 UTC), earliest
    * first, from the expiry index: the reads grow with the accounts due, not with the ledger.
    */

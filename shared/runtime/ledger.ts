@@ -15,6 +15,7 @@ export function buildLedger(runtime: StorageConfig): {
     client: dynamodb,
     tableName: runtime.tableName,
     platforms: platformNames,
+    rejectionTtlDays: runtime.rejectionTtlDays,
   });
   return { dynamodb, ledger };
 }

@@ -186,3 +186,87 @@ describe('provisioner redrive against a running local stack', () => {
     expect(await stateOf('baijiayun', tenantId)).toBe('active');
   });
 });
+
+describe('provisioner rejections against a running local stack', () => {
+  it('lists malformed messages, whether or not they name an account, with their reasons and issues', async () => {
+    // Prepare: one that names an account but has a bad profile, one that names nothing.
+    const send = (body: string, id: string) =>
+      stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.info.queueUrl,
+          MessageBody: body,
+          MessageGroupId: `raw-${id}`,
+          MessageDeduplicationId: id,
+        }),
+      );
+    await send(
+      JSON.stringify({
+        schemaVersion: 1,
+        requestId: 'bad-1',
+        action: 'create',
+        platform: 'cloopen',
+        tenantId: 'rej_t',
+        profile: {},
+      }),
+      'rej-1',
+    );
+    await send('{"not json', 'rej-2');
+
+    // Act
+    const listed = await eventually(async () => {
+      const { json } = await cli(['rejections', '--json']);
+      const rows = json as { requestId?: string; attributed: boolean; reason: string; issues: string[] }[];
+      return rows.length >= 2 ? rows : undefined;
+    });
+
+    // Assess
+    expect(listed.find((r) => r.requestId === 'bad-1')).toMatchObject({
+      attributed: true,
+      reason: 'invalid-request',
+      issues: [expect.stringMatching(/profile\.friendlyName/)],
+    });
+    expect(listed.find((r) => !r.attributed)).toMatchObject({
+      reason: 'invalid-request',
+      issues: ['body: not valid JSON'],
+    });
+  });
+});
+
+describe('provisioner status text', () => {
+  it('shows the cause of each failed attempt, not only in --json', async () => {
+    // Prepare: the Cloopen simulator answers 503 to the next create.
+    const origin = new URL(stack.info.simulators.CLOOPEN_BASE_URL ?? '').origin;
+    await fetch(`${origin}/__sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        fault: { kind: 'http-error', status: 503 },
+        operation: 'SubAccounts',
+        times: 1,
+      }),
+    });
+    const file = join(dir, 'one.jsonl');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      file,
+      JSON.stringify({
+        schemaVersion: 1,
+        requestId: 'cause-1',
+        action: 'create',
+        platform: 'cloopen',
+        tenantId: 'cause_t',
+        profile: { friendlyName: 'cause@example.com' },
+      }),
+    );
+    await cli(['send', file]);
+
+    // Act
+    const text = await eventually(async () => {
+      const { output } = await cli(['status', '--platform', 'cloopen', '--tenant', 'cause_t']);
+      const lines = output.stdout.join('\n');
+      return lines.includes('attempt-failed') ? lines : undefined;
+    });
+
+    // Assess
+    expect(text).toMatch(/attempt-failed: delivery 1 of 5 failed; will retry\n\s+cause: server HTTP 503/);
+  });
+});

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createProvisionerApp } from '../../infra/app.ts';
 import { InfraConfigurationError } from '../../infra/errors.ts';
-import { LEDGER_EXPIRY_INDEX, LEDGER_STATE_INDEX } from '../../shared/ledger/table.ts';
+import { LEDGER_EXPIRY_INDEX, LEDGER_STATE_INDEX, LEDGER_TTL_ATTRIBUTE } from '../../shared/ledger/table.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -124,5 +124,18 @@ describe('the expiry sweep in the stack', () => {
   it('refuses a grace for a platform it does not know, or a grace that is not a number of days', () => {
     expect(() => synth({ sweep: { graceDaysByPlatform: { twilio: 3 } } })).toThrow(InfraConfigurationError);
     expect(() => synth({ sweep: { graceDays: 'soon' } })).toThrow(InfraConfigurationError);
+  });
+});
+
+describe('the ledger table in the stack', () => {
+  it('expires items by the TTL attribute the ledger writes on rejection records', () => {
+    // Act
+    const [[, table]] = resources(synth(), 'AWS::DynamoDB::GlobalTable') as [[string, Resource]];
+
+    // Assess
+    expect(table.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: LEDGER_TTL_ATTRIBUTE,
+      Enabled: true,
+    });
   });
 });
