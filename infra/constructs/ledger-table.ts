@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 import {
   LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
-  LEDGER_TTL_ATTRIBUTE,
   LEDGER_TABLE_KEYS,
+  LEDGER_TTL_ATTRIBUTE,
   NATURAL_KEY_PARTITION_PREFIX,
 } from '../../shared/ledger/table.ts';
 
