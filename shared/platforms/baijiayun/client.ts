@@ -148,19 +148,39 @@ export class BaijiayunRestClient extends BaijiayunEndpoints implements Baijiayun
     }
   }
 
+  /**
+   * Every sub-account, with its real state: a list item carries no status of its own, but the list's filter
+   * does, so "all" lists the enabled ones (filter 1) and then the stopped or not yet opened ones (filter 2).
+   */
   async *list(options: ListOptions = {}): AsyncIterable<SubAccount> {
-    const status = LIST_STATUS[options.status ?? 'all'];
-    const fetchPage = this.#pager(status, clampPageSize(options.pageSize));
+    const filters =
+      options.status === undefined || options.status === 'all'
+        ? ([1, 2] as const)
+        : [LIST_STATUS[options.status]];
     const seen = new Set<string>();
+    const sizing: { size: number | undefined } = { size: clampPageSize(options.pageSize) };
+    for (const status of filters) yield* this.#listFiltered(status, sizing, seen);
+  }
+
+  async *#listFiltered(
+    status: 1 | 2,
+    sizing: { size: number | undefined },
+    seen: Set<string>,
+  ): AsyncIterable<SubAccount> {
+    const fetchPage = this.#pager(status, sizing);
+    const own = new Set<string>();
     for (let page = 1; ; page++) {
       const result = await fetchPage(page);
-      const fresh = result.list.filter((item) => !seen.has(item.partner_id));
+      const fresh = result.list.filter((item) => !own.has(item.partner_id));
       for (const item of fresh) {
+        own.add(item.partner_id);
+        // An account that changed state between the two passes is reported once, as first seen.
+        if (seen.has(item.partner_id)) continue;
         seen.add(item.partner_id);
         yield listItemToSubAccount(item, STATUS_OF_FILTER[status]);
       }
       // A page with nothing new means the end (or a server ignoring `page`): stop rather than loop.
-      if (fresh.length === 0 || seen.size >= result.total) return;
+      if (fresh.length === 0 || own.size >= result.total) return;
     }
   }
 
@@ -248,18 +268,23 @@ export class BaijiayunRestClient extends BaijiayunEndpoints implements Baijiayun
    * once without, and the rest of the walk uses the server's default too (page numbers only line up with
    * one size). A later 1001 cannot be about a size the server already took, so it is thrown.
    */
-  #pager(status: 0 | 1 | 2, pageSize: number): (page: number) => Promise<SubAccountListPage> {
-    let size: number | undefined = pageSize;
+  /** `sizing` is shared by the passes of one listing, so a refused page size is asked for only once. */
+  #pager(
+    status: 0 | 1 | 2,
+    pageSize: number | { size: number | undefined },
+  ): (page: number) => Promise<SubAccountListPage> {
+    const sizing: { size: number | undefined } = typeof pageSize === 'number' ? { size: pageSize } : pageSize;
     let first = true;
     return async (page) => {
       const isFirst = first;
       first = false;
+      const size = sizing.size;
       try {
         return await this.getSubAccountList({ status, page, page_size: size });
       } catch (error) {
         const refusedSize = error instanceof BaijiayunError && error.code === '1001';
         if (!isFirst || size === undefined || !refusedSize) throw error;
-        size = undefined;
+        sizing.size = undefined;
         return this.getSubAccountList({ status, page });
       }
     };

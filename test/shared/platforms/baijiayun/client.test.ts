@@ -319,18 +319,25 @@ describe('Baijiayun client against the simulator', () => {
     expect(missing).toBeUndefined();
   });
 
-  it('lists every account across pages the server capped, once each and in order', async () => {
+  it('lists every account across pages the server capped, once each and in order, with its real state', async () => {
     // Prepare
     seed(sim, 250);
+    const disabled = [...sim.state.accounts.values()].slice(0, 2);
+    for (const account of disabled) await client.suspend(String(account.partner_id));
+    sim.calls.length = 0;
 
     // Act
     const accounts = await collect(client.list());
 
-    // Assess
-    expect(accounts.map((a) => a.naturalKey)).toEqual(Array.from({ length: 250 }, (_, i) => mobileAt(i)));
-    expect(accounts.every((a) => a.status === 'unknown')).toBe(true);
-    expect(pagesAsked(sim)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    expect(sim.calls.every((call) => call.fields.status === '0')).toBe(true);
+    // Assess: the enabled ones (filter 1), then the stopped ones (filter 2); no filter proves nothing.
+    expect(accounts.map((a) => a.naturalKey)).toEqual([
+      ...Array.from({ length: 248 }, (_, i) => mobileAt(i + 2)),
+      mobileAt(0),
+      mobileAt(1),
+    ]);
+    expect(accounts.slice(0, 248).every((a) => a.status === 'active')).toBe(true);
+    expect(accounts.slice(248).every((a) => a.status === 'suspended')).toBe(true);
+    expect(sim.calls.map((call) => call.fields.status)).toEqual([...Array(13).fill('1'), '2']);
   });
 
   it('filters the list by status and reports the state the filter proves', async () => {
@@ -929,8 +936,9 @@ describe('Baijiayun client on a platform that refuses a page_size over its maxim
 
     // Assess
     expect(accounts.map((a) => a.naturalKey)).toEqual(Array.from({ length: 250 }, (_, i) => mobileAt(i)));
-    expect(sizesAsked()).toEqual(['100', ...Array.from({ length: 13 }, () => undefined)]);
-    expect(pagesAsked(sim)).toEqual([1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    // Refused once; the second pass (stopped accounts, none here) asks for the server default at once.
+    expect(sizesAsked()).toEqual(['100', ...Array.from({ length: 14 }, () => undefined)]);
+    expect(pagesAsked(sim)).toEqual([1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1]);
   });
 
   it('finds an account by mobile with the server default after one refusal', async () => {
@@ -955,7 +963,7 @@ describe('Baijiayun client on a platform that refuses a page_size over its maxim
 
     // Assess
     expect(accounts).toHaveLength(30);
-    expect(sizesAsked()).toEqual(['15', '15']);
+    expect(sizesAsked()).toEqual(['15', '15', '15']);
   });
 });
 
