@@ -83,7 +83,7 @@ export interface RuntimeConfig {
   readonly recordTimeBudgetMs: number;
 }
 
-const storageShape = {
+const baseShape = {
   region: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
@@ -93,36 +93,43 @@ const storageShape = {
   sqsEndpoint: httpUrl.optional(),
   queueUrl: z.url({ error: 'must be a queue URL' }).optional(),
   rejectionTtlDays: positiveInt(90),
+  vendorSecretArn: z.string().startsWith('arn:', 'must be a Secrets Manager ARN').optional(),
 };
-const storageVariables = {
+const baseVariables = {
   region: 'AWS_REGION',
   tableName: 'LEDGER_TABLE_NAME',
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sqsEndpoint: 'SQS_ENDPOINT',
   queueUrl: 'QUEUE_URL',
   rejectionTtlDays: 'REJECTION_TTL_DAYS',
+  vendorSecretArn: 'VENDOR_SECRET_ARN',
 };
 
-/** Where the ledger and the provisioning queue are: what a function that seals nothing needs. */
-export type StorageConfig = Pick<
+/** Where the ledger, the provisioning queue and the platform secret are: what a function that seals nothing needs. */
+export type BaseConfig = Pick<
   RuntimeConfig,
-  'region' | 'tableName' | 'dynamodbEndpoint' | 'sqsEndpoint' | 'queueUrl' | 'rejectionTtlDays'
+  | 'region'
+  | 'tableName'
+  | 'dynamodbEndpoint'
+  | 'sqsEndpoint'
+  | 'queueUrl'
+  | 'rejectionTtlDays'
+  | 'vendorSecretArn'
 >;
 
-/** Reads `AWS_REGION`, `LEDGER_TABLE_NAME`, `QUEUE_URL` and the local endpoints. */
-export function loadStorageConfig(env: Environment): StorageConfig {
-  return parse(z.object(storageShape), env, storageVariables);
+/** Reads `AWS_REGION`, `LEDGER_TABLE_NAME`, `QUEUE_URL`, `VENDOR_SECRET_ARN` and the local endpoints. */
+export function loadBaseConfig(env: Environment): BaseConfig {
+  return parse(z.object(baseShape), env, baseVariables);
 }
 
 const runtimeSchema = z
   .object({
-    ...storageShape,
+    ...baseShape,
     kmsKeyId: z.string().min(1).optional(),
     localKey: z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64')
       .optional(),
-    vendorSecretArn: z.string().startsWith('arn:', 'must be a Secrets Manager ARN').optional(),
     defaultHorizonDays: positiveInt(365),
     maxReceiveCount: positiveInt(5),
     retryBaseSeconds: positiveInt(10),
@@ -137,10 +144,9 @@ const runtimeSchema = z
 /** Reads the pipeline's variables. Throws {@link ConfigurationError} naming each bad variable. */
 export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig {
   const c = parse(runtimeSchema, env, {
-    ...storageVariables,
+    ...baseVariables,
     kmsKeyId: 'CREDENTIALS_KMS_KEY_ID',
     localKey: 'CREDENTIALS_LOCAL_KEY',
-    vendorSecretArn: 'VENDOR_SECRET_ARN',
     defaultHorizonDays: 'DEFAULT_HORIZON_DAYS',
     maxReceiveCount: 'MAX_RECEIVE_COUNT',
     retryBaseSeconds: 'RETRY_BASE_SECONDS',

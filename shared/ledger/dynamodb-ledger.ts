@@ -6,6 +6,7 @@ import {
   type AccountKey,
   type AccountRecord,
   type AccountState,
+  type DriftRecord,
   type ExpiringAccount,
   type ExpiringState,
   type HistoryEntry,
@@ -40,6 +41,7 @@ import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
   CLAIM_SORT_KEY,
+  driftPartitionKey,
   expiryIndexPartitionKey,
   LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
@@ -68,6 +70,9 @@ export interface DynamoDbLedgerOptions extends LedgerTableOptions {
   /** Days a rejection record is kept before DynamoDB's TTL deletes it. Default 90. */
   readonly rejectionTtlDays?: number | undefined;
 }
+
+/** The condition of a write that may create or replace its item. */
+const ANY_ITEM: WriteCondition = { ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(pk)' };
 
 /**
  * Write capacity units of a typical create: `beginRequest` → `claimNaturalKey` → `createAccount`
@@ -315,6 +320,49 @@ export class DynamoDbLedger implements Ledger {
       }
     }
     return total;
+  }
+
+  async recordDriftScan(
+    platform: PlatformName,
+    observed: readonly Omit<DriftRecord, 'firstSeenAt' | 'lastSeenAt' | 'scans'>[],
+    at: string,
+  ): Promise<DriftRecord[]> {
+    const before = new Map((await this.listDrift(platform)).map((d) => [d.id, d]));
+    const recorded: DriftRecord[] = observed.map((drift) => {
+      const earlier = before.get(drift.id);
+      return {
+        ...drift,
+        firstSeenAt: earlier?.firstSeenAt ?? at,
+        lastSeenAt: at,
+        scans: (earlier?.scans ?? 0) + 1,
+      };
+    });
+    const pk = driftPartitionKey(platform);
+    for (const drift of recorded) {
+      await this.#table.put('recordDriftScan', { ...compact(drift), pk, sk: drift.id }, ANY_ITEM);
+    }
+    const seen = new Set(recorded.map((d) => d.id));
+    for (const id of before.keys()) {
+      if (!seen.has(id)) await this.resolveDrift(platform, id);
+    }
+    return recorded;
+  }
+
+  async listDrift(platform?: PlatformName): Promise<DriftRecord[]> {
+    const platforms = platform === undefined ? this.#platforms : [platform];
+    const out: DriftRecord[] = [];
+    for (const name of platforms) {
+      const items = await this.#table.queryAll('listDrift', {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': driftPartitionKey(name) },
+      });
+      out.push(...items.map((item) => stripKeys(item) as unknown as DriftRecord));
+    }
+    return out;
+  }
+
+  async resolveDrift(platform: PlatformName, id: string): Promise<void> {
+    await this.#table.delete('resolveDrift', { pk: driftPartitionKey(platform), sk: id }, ANY_ITEM);
   }
 
   async recordOperation(event: OperationEvent): Promise<void> {

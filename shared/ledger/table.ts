@@ -28,6 +28,7 @@ import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts'
  * | rejected message, no valid account | `UNATTRIBUTED#{YYYY-MM-DD}` | `MESSAGE#{messageId}` | — |
  * | natural-key claim (friendlyName, mobile) | `NATURALKEY#{platform}#{naturalKey}` | `CLAIM` | — |
  * | operations event (a tripped sweep guard) | `OPERATIONS#{YYYY-MM-DD}` | `{at}#{kind}#{id}` | — |
+ * | drift seen by reconciliation | `DRIFT#{platform}` | `{kind}:{subAccountId}` | — |
  *
  * Rejection records (both kinds) also carry `gsi1pk` = `REJECTED#{YYYY-MM-DD}` and `gsi1sk` =
  * `{receivedAt}#{messageId}`, so `listRejections` reads them by day without a Scan, and a `ttl`.
@@ -111,6 +112,14 @@ export function unattributedPartitionKey(day: string): string {
 /** `gsi1pk` of a rejection record: rejections are listed by UTC day on the state index. */
 export function rejectionsIndexPartitionKey(day: string): string {
   return `REJECTED#${day}`;
+}
+
+/** `pk` prefix of reconciliation's drift records (its function may write only these). */
+export const DRIFT_PARTITION_PREFIX = 'DRIFT#';
+
+/** `pk` of one platform's drift records. */
+export function driftPartitionKey(platform: PlatformName): string {
+  return `${DRIFT_PARTITION_PREFIX}${platform}`;
 }
 
 /** `pk` prefix of operations events (the sweep may write only these). */

@@ -108,6 +108,27 @@ export interface OperationEvent {
   readonly count?: number | undefined;
 }
 
+/** How the ledger and a platform disagree. */
+export type DriftKind = 'orphan' | 'missing' | 'state-mismatch';
+
+/** A disagreement between the ledger and a platform, as reconciliation remembers it across scans. */
+export interface DriftRecord {
+  /** Unique per platform: `{kind}:{subAccountId}`. */
+  readonly id: string;
+  readonly platform: PlatformName;
+  readonly kind: DriftKind;
+  readonly subAccountId: string;
+  /** The ledger's account, when there is one (missing, state-mismatch). */
+  readonly tenantId?: string | undefined;
+  readonly naturalKey?: string | undefined;
+  readonly ledgerState?: string | undefined;
+  readonly platformState?: string | undefined;
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  /** Consecutive scans that saw it; reported from 2 on. */
+  readonly scans: number;
+}
+
 /** Filter of {@link Ledger.listAccounts}. */
 export interface AccountFilter {
   readonly platform?: PlatformName | undefined;
@@ -169,6 +190,20 @@ export interface Ledger {
   listExpired(platform: PlatformName, state: ExpiringState, before: string): AsyncIterable<ExpiringAccount>;
   /** How many accounts there are, optionally of one platform and/or state (counted on the state index). */
   countAccounts(filter?: AccountFilter): Promise<number>;
+  /**
+   * Records what one reconciliation scan of a platform observed: a drift seen before counts one more scan,
+   * a new one starts at one, and drifts this scan did not see are forgotten (so only consecutive scans
+   * count). Returns the observed drifts as now recorded.
+   */
+  recordDriftScan(
+    platform: PlatformName,
+    observed: readonly Omit<DriftRecord, 'firstSeenAt' | 'lastSeenAt' | 'scans'>[],
+    at: string,
+  ): Promise<DriftRecord[]>;
+  /** The drifts recorded for one platform, or all platforms. */
+  listDrift(platform?: PlatformName): Promise<DriftRecord[]>;
+  /** Forgets one drift (it was repaired). */
+  resolveDrift(platform: PlatformName, id: string): Promise<void>;
   /** Keeps an operations event, filed under its UTC day. */
   recordOperation(event: OperationEvent): Promise<void>;
   /** The operations events of one UTC day (`YYYY-MM-DD`), oldest first. */

@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { Environment, RuntimeConfig } from '../config.ts';
+import type { BaseConfig, Environment } from '../config.ts';
 import { ProvisioningError } from '../domain/errors.ts';
 import { ConfigurationError } from '../errors.ts';
 import { platformModules } from '../platforms/registry.ts';
@@ -69,7 +69,7 @@ export function buildPlatforms(
  * The platform settings: the environment, overlaid with the platform secret when one is configured (AWS).
  * Powertools caches the secret for five minutes, so calling this per invocation costs no extra reads.
  */
-export async function platformSettings(env: Environment, runtime: RuntimeConfig): Promise<SettingsSource> {
+export async function platformSettings(env: Environment, runtime: BaseConfig): Promise<SettingsSource> {
   if (runtime.vendorSecretArn === undefined) return env;
   let values: unknown;
   try {
@@ -88,7 +88,7 @@ export async function platformSettings(env: Environment, runtime: RuntimeConfig)
  * The platforms, rebuilt only when their settings change (a secret filled in or rotated after the cold
  * start): what depends on the platform secret is all that a warm execution environment refreshes.
  */
-export function livePlatforms(env: Environment, runtime: RuntimeConfig): () => Promise<PlatformDirectory> {
+export function livePlatforms(env: Environment, runtime: BaseConfig): () => Promise<PlatformDirectory> {
   let current: { readonly key: string; readonly platforms: PlatformDirectory } | undefined;
   return async () => {
     const source = await platformSettings(env, runtime);

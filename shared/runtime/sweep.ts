@@ -1,4 +1,4 @@
-import { type Environment, loadStorageConfig, loadSweepConfig, type SweepConfig } from '../config.ts';
+import { type Environment, loadBaseConfig, loadSweepConfig, type SweepConfig } from '../config.ts';
 import type { SweepDependencies, SweepSettings } from '../domain/sweep-expired-accounts.ts';
 import { ConfigurationError } from '../errors.ts';
 import { platformModules, platformNames } from '../platforms/registry.ts';
@@ -31,7 +31,7 @@ export function sweepDependencies(ledger: Ledger, queue: RequestQueue, env: Envi
 
 /** The sweep function's composition root: the ledger, the provisioning queue, the settings. */
 export function buildSweepDependencies(env: Environment): SweepDependencies {
-  const runtime = loadStorageConfig(env);
+  const runtime = loadBaseConfig(env);
   if (runtime.queueUrl === undefined) {
     throw new ConfigurationError('QUEUE_URL is not set: the sweep puts its requests on that queue', [
       'QUEUE_URL',
