@@ -23,11 +23,12 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
     const stack = program.opts<{ stack?: string }>().stack;
     return stack ? { ...cli, stackName: stack } : cli;
   };
-  registerPlatformCommands(program, async () => platformEnvironment(env, config()), output);
+  const platformSettings = async () => platformEnvironment(env, config());
+  registerPlatformCommands(program, platformSettings, output);
   // The AWS SDK and the ledger load only for the commands that use them.
   const target = async () => (await import('./target.ts')).resolveTarget(config());
   registerPipelineCommands(program, target, output);
-  registerOperationsCommands(program, target, env, output);
+  registerOperationsCommands(program, target, env, platformSettings, output);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Environment } from '../shared/config.ts';
 import type { SweepReport } from '../shared/domain/sweep-expired-accounts.ts';
+import type { DriftRecord } from '../shared/ports/ledger.ts';
 import { CliUsageError } from './errors.ts';
 import { drawProgress, type Output, printJson, printTable } from './output.ts';
 import type { Target } from './target.ts';
@@ -54,11 +55,36 @@ function positiveCount(value: string): number {
   return n;
 }
 
+const DRIFT_COLUMNS = [
+  'platform',
+  'kind',
+  'subAccountId',
+  'tenant',
+  'naturalKey',
+  'ledger',
+  'platformState',
+  'since',
+];
+
+function driftRow(d: DriftRecord): Record<string, unknown> {
+  return {
+    platform: d.platform,
+    kind: d.kind,
+    subAccountId: d.subAccountId,
+    tenant: d.tenantId ?? '-',
+    naturalKey: d.naturalKey ?? '',
+    ledger: d.ledgerState ?? '-',
+    platformState: d.platformState ?? '-',
+    since: d.firstSeenAt,
+  };
+}
+
 /** `provisioner sweep` and `redrive`: operations run by hand against the local or a deployed stack. */
 export function registerOperationsCommands(
   program: Command,
   target: () => Promise<Target>,
   env: Environment,
+  platformSettings: () => Promise<Environment>,
   output: Output,
 ): void {
   program
@@ -163,5 +189,55 @@ export function registerOperationsCommands(
         ['receivedAt', 'messageId', 'requestId', 'account', 'reason', 'issues'],
       );
       output.err(`${rows.length} rejected message(s) since ${since}`);
+    });
+
+  program
+    .command('reconcile')
+    .description('Compare every platform with the ledger; report drift seen in two consecutive scans')
+    .option('--repair', 'adopt orphans that a pending or failed create of the same natural key explains')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { repair?: boolean; json?: boolean }) => {
+      const [{ reconcileAccounts }, { buildPlatforms }, t, settings] = await Promise.all([
+        import('../shared/domain/reconcile-accounts.ts'),
+        import('../shared/runtime/platforms.ts'),
+        target(),
+        platformSettings(),
+      ]);
+      const report = await reconcileAccounts(
+        { now: new Date(), repair: options.repair },
+        {
+          ledger: t.ledger,
+          platforms: [...buildPlatforms(settings).values()],
+          cipher: options.repair ? await t.cipher() : undefined,
+        },
+      );
+      if (options.json) return printJson(output, report);
+      printTable(output, report.confirmed.map(driftRow), DRIFT_COLUMNS);
+      for (const scan of report.scans) {
+        const master = scan.master
+          ? `; master ${[scan.master.status, scan.master.balance && `balance ${scan.master.balance}`].filter(Boolean).join(', ')}`
+          : '';
+        output.err(
+          scan.error
+            ? `${scan.platform}: not scanned: ${scan.error}`
+            : `${scan.platform}: ${scan.listed} listed, ${scan.known} in the ledger${master}`,
+        );
+      }
+      for (const adopted of report.adopted) output.err(`adopted ${adopted}`);
+      output.err(
+        `${report.confirmed.length} drift(s) confirmed; ${report.candidates.length} seen once (reported if the next scan sees them too)`,
+      );
+    });
+
+  program
+    .command('drift')
+    .description('List the drift the last reconciliations confirmed')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const t = await target();
+      const confirmed = (await t.ledger.listDrift()).filter((d) => d.scans >= 2);
+      if (options.json) return printJson(output, confirmed);
+      printTable(output, confirmed.map(driftRow), DRIFT_COLUMNS);
+      output.err(`${confirmed.length} drift(s)`);
     });
 }

@@ -1,10 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
+import { createKmsCipher, createLocalCipher } from '../shared/crypto/index.ts';
 import { createDynamoDbLedger } from '../shared/ledger/index.ts';
 import { platformNames } from '../shared/platforms/registry.ts';
+import type { CredentialCipher } from '../shared/ports/cipher.ts';
 import type { Ledger } from '../shared/ports/ledger.ts';
 import { TargetUnavailableError } from './errors.ts';
 import { readLocalStack } from './local-stack-file.ts';
@@ -17,6 +21,8 @@ export interface Target {
   /** Where requests go after their last failed delivery. */
   readonly deadLetterQueueUrl: string;
   readonly ledger: Ledger;
+  /** The cipher that seals credentials in this ledger (`reconcile --repair` adopts with it). */
+  cipher(): Promise<CredentialCipher>;
 }
 
 /** Output keys of the deployed stack (see `infra/`). */
@@ -24,6 +30,7 @@ export const STACK_OUTPUTS = {
   queueUrl: 'ProvisioningQueueUrl',
   tableName: 'LedgerTableName',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  credentialsKeyArn: 'CredentialsKeyArn',
 } as const;
 
 function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
@@ -41,7 +48,8 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
   const queueUrl = outputs.get(STACK_OUTPUTS.queueUrl);
   const tableName = outputs.get(STACK_OUTPUTS.tableName);
   const deadLetterQueueUrl = outputs.get(STACK_OUTPUTS.deadLetterQueueUrl);
-  if (!queueUrl || !tableName || !deadLetterQueueUrl) {
+  const credentialsKeyArn = outputs.get(STACK_OUTPUTS.credentialsKeyArn);
+  if (!queueUrl || !tableName || !deadLetterQueueUrl || !credentialsKeyArn) {
     throw new TargetUnavailableError(
       `Stack ${stackName} has no ${Object.values(STACK_OUTPUTS).join(' / ')} outputs: is it a provisioner stack?`,
     );
@@ -52,6 +60,7 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
     queueUrl,
     deadLetterQueueUrl,
     ledger: ledgerFor(new DynamoDBClient({ region }), tableName),
+    cipher: async () => createKmsCipher({ client: new KMSClient({ region }), keyId: credentialsKeyArn }),
   };
 }
 
@@ -69,6 +78,15 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
     sqs: new SQSClient(awsClientOptions(local.region, local.sqsEndpoint)),
     queueUrl: local.queueUrl,
     deadLetterQueueUrl: local.dlqUrl,
+    cipher: async () => {
+      if (!local.credentialsKeyFile) {
+        throw new TargetUnavailableError(
+          'The local stack names no credentials key file: restart it with `npm start`',
+        );
+      }
+      const key = (await readFile(local.credentialsKeyFile, 'utf8')).trim();
+      return createLocalCipher({ keyId: 'local', key: Buffer.from(key, 'base64') });
+    },
     ledger: ledgerFor(
       new DynamoDBClient(awsClientOptions(local.region, local.dynamodbEndpoint)),
       local.tableName,

@@ -1,7 +1,7 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InfraConfigurationError } from './errors.ts';
-import { ProvisionerStack, type SweepProps } from './provisioner-stack.ts';
+import { ProvisionerStack, type ReconcileProps, type SweepProps } from './provisioner-stack.ts';
 
 /** Stack name when the `stackName` context value is absent. */
 export const DEFAULT_STACK_NAME = 'Provisioner';
@@ -9,24 +9,24 @@ export const DEFAULT_STACK_NAME = 'Provisioner';
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 /**
- * Context `sweep`: the expiry sweep's settings as an object, or its JSON text from the command line
+ * Contexts `sweep` and `reconcile`: settings as an object, or its JSON text from the command line
  * (`cdk deploy -c 'sweep={"schedule":"rate(2 hours)","graceDaysByPlatform":{"cloopen":"never"}}'`).
  */
-function sweepContext(value: unknown): SweepProps | undefined {
+function objectContext<T>(value: unknown, name: string): T | undefined {
   if (value === undefined) return undefined;
   let parsed: unknown = value;
   if (typeof value === 'string') {
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new InfraConfigurationError('Context sweep must be a JSON object', 'sweep');
+      throw new InfraConfigurationError(`Context ${name} must be a JSON object`, name);
     }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InfraConfigurationError('Context sweep must be an object', 'sweep');
+    throw new InfraConfigurationError(`Context ${name} must be an object`, name);
   }
   // Each field is checked by the stack, which names the one at fault.
-  return parsed as SweepProps;
+  return parsed as T;
 }
 
 /** The CDK app and its one stack. */
@@ -53,7 +53,8 @@ export function createProvisionerApp(props: AppProps = {}): ProvisionerApp {
   }
   const stack = new ProvisionerStack(app, requested, {
     description: 'Provisioning pipeline: FIFO queue, handler Lambda, ledger table, vendor secret, alarms',
-    sweep: sweepContext(app.node.tryGetContext('sweep')),
+    sweep: objectContext<SweepProps>(app.node.tryGetContext('sweep'), 'sweep'),
+    reconcile: objectContext<ReconcileProps>(app.node.tryGetContext('reconcile'), 'reconcile'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

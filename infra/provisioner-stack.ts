@@ -10,7 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { platformNames } from '../shared/platforms/registry.ts';
+import { platformModules, platformNames } from '../shared/platforms/registry.ts';
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
@@ -22,6 +22,7 @@ import {
   ProvisioningFunction,
 } from './constructs/provisioning-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
+import { Reconciliation } from './constructs/reconciliation.ts';
 import { InfraConfigurationError } from './errors.ts';
 import { PLATFORM_SECRET_KEYS, platformSecretPlaceholder, settingsPatterns } from './platform-settings.ts';
 
@@ -65,6 +66,19 @@ export interface ProvisionerStackProps extends StackProps {
   readonly backlogAgeThreshold?: Duration | undefined;
   /** The expiry sweep: its schedule, grace and guard (context `sweep`, see `infra/app.ts`). */
   readonly sweep?: SweepProps | undefined;
+  /** The reconciliation: its schedule and balance alarms (context `reconcile`). */
+  readonly reconcile?: ReconcileProps | undefined;
+}
+
+/** Tunables of the reconciliation. */
+export interface ReconcileProps {
+  /** EventBridge Scheduler expression. Default `rate(1 day)`. */
+  readonly schedule?: string | undefined;
+  /**
+   * The master-account balance below which an alarm fires, per platform name; every platform that reports a
+   * balance gets one (default 100).
+   */
+  readonly balanceThresholds?: Readonly<Record<string, number>> | undefined;
 }
 
 /** Tunables of the expiry sweep; the defaults are the production values. */
@@ -80,6 +94,22 @@ export interface SweepProps {
   readonly guardPercent?: number | undefined;
   /** No run acts on more accounts than this. Default 500. */
   readonly maxActionsPerRun?: number | undefined;
+}
+
+/** A metric the functions emit through Powertools (their namespace, dimension `service`). */
+function serviceMetric(
+  metricName: string,
+  period: Duration,
+  statistic: string,
+  dimensions: Record<string, string> = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: POWERTOOLS_METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, ...dimensions },
+    period,
+    statistic,
+  });
 }
 
 function graceSetting(name: string, value: unknown): GraceDays {
@@ -129,6 +159,8 @@ export class ProvisionerStack extends Stack {
   readonly alarmTopic: sns.Topic;
   /** The scheduled expiry sweep. */
   readonly sweep: ExpirySweep;
+  /** The scheduled reconciliation. */
+  readonly reconciliation: Reconciliation;
 
   constructor(scope: Construct, id: string, props: ProvisionerStackProps = {}) {
     super(scope, id, props);
@@ -242,14 +274,41 @@ export class ProvisionerStack extends Stack {
     alarms.addAlarm('SweepGuardTrippedAlarm', {
       alarmDescription:
         'The expiry sweep found more accounts due than one run may act on, and acted on none. Check `provisioner sweep --dry-run`, then run it with --allow-mass if the expiries are right.',
-      metric: new cloudwatch.Metric({
-        namespace: POWERTOOLS_METRICS_NAMESPACE,
-        metricName: 'sweep_guard_tripped',
-        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
-        period: Duration.hours(1),
-        statistic: cloudwatch.Stats.SUM,
-      }),
+      metric: serviceMetric('sweep_guard_tripped', Duration.hours(1), cloudwatch.Stats.SUM),
     });
+
+    const reconcile = props.reconcile ?? {};
+    for (const name of Object.keys(reconcile.balanceThresholds ?? {})) {
+      if (!platformModules.some((p) => p.name === name && p.reportsBalance)) {
+        throw new InfraConfigurationError(
+          `reconcile.balanceThresholds names no platform that reports a balance: ${name}`,
+          'reconcile',
+        );
+      }
+    }
+    this.reconciliation = new Reconciliation(this, 'Reconciliation', {
+      ledger,
+      platformSecret: this.platformSecret,
+      schedule: reconcile.schedule ?? 'rate(1 day)',
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+    });
+    alarms.addAlarm('DriftFoundAlarm', {
+      alarmDescription:
+        'Reconciliation confirmed drift between the ledger and a platform (orphans, missing accounts, state mismatches). See `provisioner drift`.',
+      metric: serviceMetric('drift_found', Duration.days(1), cloudwatch.Stats.MAXIMUM),
+    });
+    for (const platform of platformModules.filter((p) => p.reportsBalance)) {
+      const threshold = reconcile.balanceThresholds?.[platform.name] ?? 100;
+      alarms.addAlarm(`BalanceLowAlarm${platform.name[0]?.toUpperCase()}${platform.name.slice(1)}`, {
+        alarmDescription: `The ${platform.title} master account balance is below ${threshold}: top it up before creates are refused.`,
+        metric: serviceMetric('master_balance', Duration.days(1), cloudwatch.Stats.MINIMUM, {
+          platform: platform.name,
+        }),
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      });
+    }
 
     this.exportOutputs(queues.key);
   }
@@ -279,6 +338,11 @@ export class ProvisionerStack extends Stack {
         queueKey.keyArn,
       ],
       ['AlarmTopicArn', 'Subscribe operators to the pipeline alarms here', this.alarmTopic.topicArn],
+      [
+        'CredentialsKeyArn',
+        'Seals sub-account credentials; `provisioner reconcile --repair` needs kms:Encrypt on it (platform and tenant context)',
+        this.credentialsKey.keyArn,
+      ],
     ];
     for (const [id, description, value] of outputs) new CfnOutput(this, id, { description, value });
   }

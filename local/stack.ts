@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
@@ -243,6 +243,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const schedules = startSchedules(options.schedules ?? [], env, log);
     cleanups.push({ what: 'the schedules', run: () => schedules.stop() });
 
+    let credentialsKeyFile: string | undefined;
+    if (stateFile && env.CREDENTIALS_LOCAL_KEY) {
+      // The CLI's `reconcile --repair` seals adopted credentials with the stack's key: beside the state
+      // file, readable by this user only, removed on stop (a persisted one also lives in the data directory).
+      const keyFile = join(dirname(stateFile), 'credentials-local-key');
+      const key = env.CREDENTIALS_LOCAL_KEY;
+      await started('write the credentials key file', async () => {
+        await mkdir(dirname(stateFile), { recursive: true });
+        await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
+      });
+      cleanups.push({ what: 'the credentials key file', run: () => rm(keyFile, { force: true }) });
+      credentialsKeyFile = keyFile;
+    }
+
     const info: LocalStackState = {
       pid: process.pid,
       region,
@@ -255,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       simulators: { ...simulators?.env },
       ...(dataDir ? { dataDir } : {}),
+      ...(credentialsKeyFile ? { credentialsKeyFile } : {}),
       startedAt: new Date().toISOString(),
     };
     if (stateFile) {

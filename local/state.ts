@@ -23,6 +23,8 @@ export interface LocalStackState {
   readonly tableName: string;
   /** The `CLOOPEN_*` / `BAIJIAYUN_*` settings of the simulators it runs (empty when it runs none). */
   readonly simulators: Readonly<Record<string, string>>;
+  /** The file holding the local key that seals credentials (for `provisioner reconcile --repair`). */
+  readonly credentialsKeyFile?: string | undefined;
   /** Where dynalite and fauxqs keep their data; absent when in memory. */
   readonly dataDir?: string | undefined;
   /** ISO 8601. */

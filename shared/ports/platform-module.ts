@@ -167,6 +167,8 @@ export interface PlatformModule {
   readonly capabilities: ReadonlySet<LifecycleOperation>;
   /** True when the platform itself needs an expiry: a create without one gets the default horizon. */
   readonly expiryRequired: boolean;
+  /** True when its master account reports a balance (reconciliation measures it; an alarm watches it). */
+  readonly reportsBalance?: boolean | undefined;
   /** Builds the client from raw settings. Throws `ConfigurationError` naming each bad variable. */
   connect(source: SettingsSource, options?: ConnectOptions): ConnectedPlatform;
   /** Read-only CLI subcommands. */

@@ -270,3 +270,77 @@ describe('provisioner status text', () => {
     expect(text).toMatch(/attempt-failed: delivery 1 of 5 failed; will retry\n\s+cause: server HTTP 503/);
   });
 });
+
+describe('provisioner reconcile and drift against a running local stack', () => {
+  it('reports an orphan on the second scan, lists it as drift, and --repair adopts one a failed create explains', async () => {
+    // Prepare 1: a Baijiayun create the platform refuses for good, so the ledger holds a failed create.
+    const origin = stack.info.simulators.BAIJIAYUN_BASE_URL ?? '';
+    await fetch(`${origin}/__sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        fault: { kind: 'vendor-error', code: '1001' },
+        operation: 'addSubAccount',
+        times: 1,
+      }),
+    });
+    const file = join(dir, 'failing.jsonl');
+    const { writeFile } = await import('node:fs/promises');
+    const mobile = '13900000088';
+    await writeFile(
+      file,
+      JSON.stringify({
+        schemaVersion: 1,
+        requestId: 'rc-1',
+        action: 'create',
+        platform: 'baijiayun',
+        tenantId: 'rc_t',
+        expiresAt: '2030-01-01T00:00:00Z',
+        profile: { mobile, email: 'rc@example.com' },
+      }),
+    );
+    await cli(['send', file]);
+    await until('baijiayun', 'rc_t', 'failed');
+    // Prepare 2: the sub-account is made anyway (in the console, say), and another no create explains.
+    const { buildPlatforms } = await import('../../shared/runtime/platforms.ts');
+    const baijiayun = buildPlatforms(stack.info.simulators).get('baijiayun');
+    const made = (profile: Record<string, unknown>) =>
+      baijiayun
+        ?.planCreate(profile, {
+          now: new Date(),
+          expiresAt: new Date('2030-01-01T00:00:00Z'),
+          generatePassword: () => {
+            throw new Error('the profile brings a password');
+          },
+        })
+        .create();
+    await made({ mobile, email: 'rc@example.com', password: 'Console-pw-1' });
+    await made({ mobile: '13900000099', email: 'stray@example.com', password: 'Console-pw-2' });
+
+    // Act
+    const first = await cli(['reconcile', '--json']);
+    const listedAfterFirst = await cli(['drift', '--json']);
+    const second = await cli(['reconcile', '--json']);
+    const listed = await cli(['drift', '--json']);
+    const repaired = await cli(['reconcile', '--repair', '--json']);
+
+    // Assess
+    const orphans = (doc: unknown, key: 'confirmed' | 'candidates') =>
+      (doc as Record<typeof key, { kind: string; naturalKey: string }[]>)[key]
+        .filter((d) => d.kind === 'orphan')
+        .map((d) => d.naturalKey)
+        .sort();
+    expect(orphans(first.json, 'candidates')).toEqual([mobile, '13900000099']);
+    expect(orphans(first.json, 'confirmed')).toEqual([]);
+    expect(listedAfterFirst.json).toEqual([]);
+    expect(orphans(second.json, 'confirmed')).toEqual([mobile, '13900000099']);
+    expect((listed.json as { naturalKey: string }[]).map((d) => d.naturalKey).sort()).toEqual([
+      mobile,
+      '13900000099',
+    ]);
+    expect((repaired.json as { adopted: string[] }).adopted).toEqual([
+      expect.stringMatching(/^baijiayun\/rc_t ← \d+$/),
+    ]);
+    expect(orphans(repaired.json, 'confirmed')).toEqual(['13900000099']);
+    expect(await stateOf('baijiayun', 'rc_t')).toBe('active');
+  });
+});

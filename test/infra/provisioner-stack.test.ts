@@ -393,12 +393,21 @@ describe('ProvisionerStack vendor secret', () => {
 });
 
 describe('ProvisionerStack alarms', () => {
-  it('alarms on any dead letter, any failed invocation, a backlog older than 15 minutes, any refused request and a tripped sweep guard', () => {
+  it('alarms on dead letters, failed invocations, a backlog, refused requests, the sweep guard, drift and a low balance', () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
 
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(8);
+    expect(byMetric('drift_found')).toMatchObject({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+    expect(byMetric('master_balance')).toMatchObject({
+      Dimensions: expect.arrayContaining([{ Name: 'platform', Value: 'cloopen' }]),
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 100,
+    });
     expect(
       alarms.find(
         (a) =>
@@ -488,10 +497,12 @@ describe('ProvisionerStack outputs', () => {
     template.hasOutput(STACK_OUTPUTS.queueUrl, { Value: { Ref: queueId } });
     template.hasOutput(STACK_OUTPUTS.tableName, { Value: { Ref: tableId } });
     template.hasOutput(STACK_OUTPUTS.deadLetterQueueUrl, { Value: { Ref: dlqId } });
+    template.hasOutput(STACK_OUTPUTS.credentialsKeyArn, Match.anyValue());
     expect(STACK_OUTPUTS).toEqual({
       queueUrl: 'ProvisioningQueueUrl',
       tableName: 'LedgerTableName',
       deadLetterQueueUrl: 'DeadLetterQueueUrl',
+      credentialsKeyArn: 'CredentialsKeyArn',
     });
   });
 
@@ -527,19 +538,23 @@ describe('ProvisionerStack cdk-nag', () => {
     Annotations.fromStack(built.stack).hasNoError('*', Match.anyValue());
   });
 
-  it('acknowledges only the X-Ray wildcards, the scheduler invoking its function, and the secret rotation, with reasons', () => {
+  it('acknowledges only the X-Ray wildcards, the schedulers invoking their functions, and the secret rotation, with reasons', () => {
     const suppressed = readReport().pluginReports.flatMap((r) => r.suppressedViolations ?? []);
 
     const acknowledged = suppressed.map((v) => `${v.ruleName} at ${v.acknowledgedAt}`).sort();
 
+    const schedulerRole = (name: string) =>
+      expect.stringMatching(
+        new RegExp(
+          `^AwsSolutions-IAM5\\[Resource::<${name}Function\\w+\\.Arn>:\\*\\] at ${DEFAULT_STACK_NAME}/${name}/ScheduleRole$`,
+        ),
+      );
     expect(acknowledged).toEqual([
       `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionRole`,
       `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerRole`,
-      expect.stringMatching(
-        new RegExp(
-          `^AwsSolutions-IAM5\\[Resource::<ExpirySweepFunction\\w+\\.Arn>:\\*\\] at ${DEFAULT_STACK_NAME}/ExpirySweep/ScheduleRole$`,
-        ),
-      ),
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionRole`,
+      schedulerRole('ExpirySweep'),
+      schedulerRole('Reconciliation'),
       `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/VendorSecret`,
     ]);
     for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);

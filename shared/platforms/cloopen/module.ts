@@ -17,6 +17,7 @@ export const cloopenPlatform: PlatformModule = {
   settings: cloopenSettings,
   profiles: { create: cloopenCreateProfile, update: cloopenUpdateProfile },
   capabilities: new Set(['close']),
+  reportsBalance: true,
   connect(source, options = {}) {
     const client = createCloopenClient(loadCloopenConfig(source), { now: options.now });
     return connectPlatform(facts, client, {

@@ -139,3 +139,68 @@ describe('the ledger table in the stack', () => {
     });
   });
 });
+
+function reconcileStatements(template: Template): Statement[] {
+  const [roleId] =
+    resources(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('ReconciliationFunctionRole'))[0] ??
+    [];
+  return resources(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+describe('the reconciliation in the stack', () => {
+  const template = synth();
+
+  it('runs its own function daily by default, with the platform secret', () => {
+    // Prepare
+    const found = resources(template, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('Reconciliation'),
+    );
+    const [[functionId, fn]] = found as [[string, Resource]];
+
+    // Act
+    const schedule = resources(template, 'AWS::Scheduler::Schedule').find(([, s]) =>
+      JSON.stringify(s.Properties.Target).includes(functionId),
+    )?.[1];
+
+    // Assess
+    expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 day)');
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.VENDOR_SECRET_ARN).toBeDefined();
+    expect(env).not.toHaveProperty('CREDENTIALS_KMS_KEY_ID');
+  });
+
+  it('lets it list accounts and keep drift records, and never write an account', () => {
+    // Act
+    const statements = reconcileStatements(template);
+    const all = statements.flatMap(actions);
+
+    // Assess
+    expect(statements.find((s) => s.Sid === 'LedgerDriftRecords')).toMatchObject({
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DRIFT#*'] } },
+    });
+    expect(all).toContain('secretsmanager:GetSecretValue');
+    for (const forbidden of ['dynamodb:UpdateItem', 'dynamodb:Scan', 'kms:Encrypt', 'sqs:SendMessage']) {
+      expect(all).not.toContain(forbidden);
+    }
+    const putStatements = statements.filter((s) => actions(s).includes('dynamodb:PutItem'));
+    expect(putStatements.every((s) => s.Sid === 'LedgerDriftRecords')).toBe(true);
+  });
+
+  it('takes its schedule and balance thresholds from the reconcile context, and refuses unknown platforms', () => {
+    // Act
+    const custom = synth({ reconcile: { schedule: 'rate(12 hours)', balanceThresholds: { cloopen: 500 } } });
+
+    // Assess
+    const expressions = resources(custom, 'AWS::Scheduler::Schedule').map(
+      ([, s]) => s.Properties.ScheduleExpression,
+    );
+    expect(expressions).toContain('rate(12 hours)');
+    const balance = resources(custom, 'AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.MetricName === 'master_balance',
+    );
+    expect(balance?.[1].Properties.Threshold).toBe(500);
+    expect(() => synth({ reconcile: { balanceThresholds: { twilio: 1 } } })).toThrow(InfraConfigurationError);
+  });
+});

@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DRIFT_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
+import type { LedgerTable } from './ledger-table.ts';
+import { ProvisioningFunction } from './provisioning-function.ts';
+
+const RECONCILE_ENTRY = fileURLToPath(new URL('../../functions/reconcile-accounts.ts', import.meta.url));
+
+/** Settings of the {@link Reconciliation}. */
+export interface ReconciliationProps {
+  readonly ledger: LedgerTable;
+  readonly platformSecret: secretsmanager.ISecret;
+  /** An EventBridge Scheduler expression. */
+  readonly schedule: string;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
+  readonly logRetention?: logs.RetentionDays | undefined;
+}
+
+/**
+ * The scheduled reconciliation: its function, a role that may list accounts, keep its drift records and
+ * read the platform secret (it never writes an account: repairs are an operator's, from the CLI), and its
+ * schedule.
+ */
+export class Reconciliation extends Construct {
+  readonly function: ProvisioningFunction;
+  readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: ReconciliationProps) {
+    super(scope, id);
+    this.function = new ProvisioningFunction(this, 'Function', {
+      entry: RECONCILE_ENTRY,
+      description: 'Compares the platforms with the ledger and reports drift; changes nothing',
+      roleDescription: 'Reconciliation',
+      // Listing every sub-account pages the platforms within their rate limits.
+      timeout: Duration.minutes(15),
+      memorySize: 512,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      environment: {
+        LEDGER_TABLE_NAME: props.ledger.table.tableName,
+        VENDOR_SECRET_ARN: props.platformSecret.secretArn,
+      },
+    });
+    const role = this.function.role;
+    props.ledger.grantStateIndexQuery(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerDriftRecords',
+        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [props.ledger.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DRIFT_PARTITION_PREFIX}*`] },
+        },
+      }),
+    );
+    props.platformSecret.grantRead(role);
+
+    const invoker = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets EventBridge Scheduler run the reconciliation',
+    });
+    const fn = this.function.function.node.defaultChild as lambda.CfnFunction;
+    Validations.of(invoker).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn)}.Arn>:*]`,
+      reason:
+        'EventBridge Scheduler’s Lambda target grants invoke on the reconcile function and its versions (ARN:*); no other function.',
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Runs the reconciliation',
+      schedule: scheduler.ScheduleExpression.expression(props.schedule),
+      target: new targets.LambdaInvoke(this.function.function, {
+        role: invoker,
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        retryAttempts: 0,
+      }),
+    });
+  }
+}
