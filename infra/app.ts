@@ -29,6 +29,12 @@ function objectContext<T>(value: unknown, name: string): T | undefined {
   return parsed as T;
 }
 
+function stringContext(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new InfraConfigurationError(`Context ${name} must be text`, name);
+  return value;
+}
+
 /** The CDK app and its one stack. */
 export interface ProvisionerApp {
   readonly app: App;
@@ -55,6 +61,7 @@ export function createProvisionerApp(props: AppProps = {}): ProvisionerApp {
     description: 'Provisioning pipeline: FIFO queue, handler Lambda, ledger table, vendor secret, alarms',
     sweep: objectContext<SweepProps>(app.node.tryGetContext('sweep'), 'sweep'),
     reconcile: objectContext<ReconcileProps>(app.node.tryGetContext('reconcile'), 'reconcile'),
+    alarmEmail: stringContext(app.node.tryGetContext('alarmEmail'), 'alarmEmail'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

@@ -8,12 +8,14 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { platformModules, platformNames } from '../shared/platforms/registry.ts';
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
 import { PlatformSecret } from './constructs/platform-secret.ts';
 import {
@@ -68,6 +70,8 @@ export interface ProvisionerStackProps extends StackProps {
   readonly sweep?: SweepProps | undefined;
   /** The reconciliation: its schedule and balance alarms (context `reconcile`). */
   readonly reconcile?: ReconcileProps | undefined;
+  /** An email address the alarm topic notifies (context `alarmEmail`); none by default. */
+  readonly alarmEmail?: string | undefined;
 }
 
 /** Tunables of the reconciliation. */
@@ -309,6 +313,38 @@ export class ProvisionerStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       });
     }
+
+    for (const [name, fn] of [
+      ['Handler', this.handler],
+      ['Sweep', this.sweep.function.function],
+      ['Reconcile', this.reconciliation.function.function],
+    ] as const) {
+      alarms.addAlarm(`${name}ThrottlesAlarm`, {
+        alarmDescription: `The ${name.toLowerCase()} function was throttled: raise its concurrency or the account's limit.`,
+        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      });
+      const timeout = fn.timeout ?? HANDLER_TIMEOUT;
+      alarms.addAlarm(`${name}DurationAlarm`, {
+        alarmDescription: `The ${name.toLowerCase()} function ran for over 80 % of its ${timeout.toSeconds()} s timeout.`,
+        metric: fn.metricDuration({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: timeout.toMilliseconds() * 0.8,
+      });
+    }
+    if (props.alarmEmail !== undefined) {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+        throw new InfraConfigurationError(
+          `alarmEmail must be an email address, got ${props.alarmEmail}`,
+          'alarmEmail',
+        );
+      }
+      this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+    new OperationsDashboard(this, 'Operations', {
+      queues,
+      handler: this.handler,
+      sweep: this.sweep.function.function,
+      reconcile: this.reconciliation.function.function,
+    });
 
     this.exportOutputs(queues.key);
   }

@@ -28,7 +28,13 @@ export interface IncomingMessage {
 }
 
 /** What the handler acknowledges. Retryable failures are thrown as {@link RetryLaterError} instead. */
-export type MessageOutcome =
+export type MessageOutcome = OutcomeOf & {
+  /** The request's platform and action, when the message could be read that far (for metrics). */
+  readonly platform?: string | undefined;
+  readonly action?: string | undefined;
+};
+
+type OutcomeOf =
   | { readonly kind: 'applied'; readonly requestId: string; readonly result: string }
   | {
       readonly kind: 'duplicate';
@@ -86,12 +92,23 @@ export async function processMessage(
     return {
       kind: 'rejected',
       requestId: parsed.partial.requestId,
+      platform: parsed.partial.platform,
       reason: 'invalid-request',
       message: text,
     };
   }
-
   const request = parsed.request;
+  const outcome = await processRequest(request, message, deps, now, at);
+  return { ...outcome, platform: request.platform, action: request.action };
+}
+
+async function processRequest(
+  request: ProvisioningRequest,
+  message: IncomingMessage,
+  deps: ProvisioningDependencies,
+  now: () => Date,
+  at: string,
+): Promise<OutcomeOf> {
   const key: AccountKey = { platform: request.platform, tenantId: request.tenantId };
   const print = fingerprint(request);
   const delivery = `delivery ${message.receiveCount} (message ${message.messageId})`;

@@ -13,6 +13,14 @@ export function incomingMessage(record: SQSRecord): IncomingMessage {
 /** Counts and logs how a message ended (`requests_<kind>`); never its body. */
 export function logOutcome(logger: Logger, metrics: Metrics, outcome: MessageOutcome): void {
   metrics.addMetric(`requests_${outcome.kind}`, MetricUnit.Count, 1);
+  // The dashboard's breakdown: one `requests` datum per request, by platform, action and outcome.
+  const single = metrics.singleMetric();
+  single.addDimensions({
+    platform: outcome.platform ?? 'unknown',
+    action: outcome.action ?? 'unknown',
+    outcome: outcome.kind,
+  });
+  single.addMetric('requests', MetricUnit.Count, 1);
   const fields = { outcome: outcome.kind, requestId: outcome.requestId };
   if (outcome.kind === 'rejected' || outcome.kind === 'failed') {
     logger.warn('Request not applied', { ...fields, reason: outcome.reason, detail: outcome.message });

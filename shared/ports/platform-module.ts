@@ -150,6 +150,8 @@ export interface PlatformCheck {
 export interface ConnectOptions {
   /** The clock requests are signed with. */
   readonly now?: (() => Date) | undefined;
+  /** The HTTP transport (the runtime wraps it to time every platform call). */
+  readonly fetch?: ((input: string | URL, init?: RequestInit) => Promise<Response>) | undefined;
 }
 
 /** One platform, as a plug-in. */

@@ -4,7 +4,7 @@ import { requestContract } from '../contract.ts';
 import type { ProvisioningDependencies } from '../domain/dependencies.ts';
 import { buildCipher } from './cipher.ts';
 import { buildLedger } from './ledger.ts';
-import { livePlatforms } from './platforms.ts';
+import { livePlatforms, type PlatformCallObserver } from './platforms.ts';
 import { buildQueueClient } from './producer.ts';
 
 export { buildCipher } from './cipher.ts';
@@ -28,7 +28,10 @@ export interface RuntimeDependencies {
  * the cipher are built on the first call (once per execution environment; a failed first build is tried
  * again on the next call), the platforms whenever their settings change.
  */
-export function provisioningRuntime(env: Environment): () => Promise<RuntimeDependencies> {
+export function provisioningRuntime(
+  env: Environment,
+  observe?: PlatformCallObserver,
+): () => Promise<RuntimeDependencies> {
   let stable:
     | {
         readonly runtime: RuntimeConfig;
@@ -52,7 +55,7 @@ export function provisioningRuntime(env: Environment): () => Promise<RuntimeDepe
             maxReceiveCount: runtime.maxReceiveCount,
           },
         },
-        platforms: livePlatforms(env, runtime),
+        platforms: livePlatforms(env, runtime, observe),
       };
     }
     return {

@@ -47,16 +47,49 @@ function unconfigured(module: PlatformModule, problem: ConfigurationError): Conn
   };
 }
 
+/** What the runtime learns of each platform call (its latency feeds the dashboard). */
+export type PlatformCallObserver = (call: {
+  readonly platform: string;
+  readonly operation: string;
+  readonly ms: number;
+  readonly ok: boolean;
+}) => void;
+
+/**
+ * A `fetch` that reports each call's duration. The operation is the URL's last path segment, which is the
+ * vendor's function name on every platform (`…/SubAccounts?sig=…`, `…/new_sub/addSubAccount`).
+ */
+export function observedFetch(
+  platform: string,
+  observe: PlatformCallObserver,
+): NonNullable<ConnectOptions['fetch']> {
+  return async (input, init) => {
+    const url = new URL(String(input));
+    const operation = url.pathname.split('/').filter(Boolean).at(-1) ?? 'unknown';
+    const started = performance.now();
+    let ok = false;
+    try {
+      const response = await fetch(input, init);
+      ok = response.status < 500;
+      return response;
+    } finally {
+      observe({ platform, operation, ms: performance.now() - started, ok });
+    }
+  };
+}
+
 /** Every registered platform, connected with the given settings; an unconfigured one fails retryably. */
 export function buildPlatforms(
   source: SettingsSource,
-  options: ConnectOptions = {},
+  options: ConnectOptions & { readonly observe?: PlatformCallObserver | undefined } = {},
   modules: readonly PlatformModule[] = platformModules,
 ): PlatformDirectory {
+  const { observe, ...connect } = options;
   return new Map(
     modules.map((module) => {
       try {
-        return [module.name, module.connect(source, options)];
+        const fetch = observe ? observedFetch(module.name, observe) : connect.fetch;
+        return [module.name, module.connect(source, { ...connect, fetch })];
       } catch (error) {
         if (error instanceof ConfigurationError) return [module.name, unconfigured(module, error)];
         throw error;
@@ -88,14 +121,18 @@ export async function platformSettings(env: Environment, runtime: BaseConfig): P
  * The platforms, rebuilt only when their settings change (a secret filled in or rotated after the cold
  * start): what depends on the platform secret is all that a warm execution environment refreshes.
  */
-export function livePlatforms(env: Environment, runtime: BaseConfig): () => Promise<PlatformDirectory> {
+export function livePlatforms(
+  env: Environment,
+  runtime: BaseConfig,
+  observe?: PlatformCallObserver,
+): () => Promise<PlatformDirectory> {
   let current: { readonly key: string; readonly platforms: PlatformDirectory } | undefined;
   return async () => {
     const source = await platformSettings(env, runtime);
     const key = JSON.stringify(
       platformModules.flatMap((m) => Object.values(m.settings.variables).map((v) => [v, source[v]])),
     );
-    if (current?.key !== key) current = { key, platforms: buildPlatforms(source) };
+    if (current?.key !== key) current = { key, platforms: buildPlatforms(source, { observe }) };
     return current.platforms;
   };
 }

@@ -204,3 +204,47 @@ describe('the reconciliation in the stack', () => {
     expect(() => synth({ reconcile: { balanceThresholds: { twilio: 1 } } })).toThrow(InfraConfigurationError);
   });
 });
+
+describe('the operations dashboard and alarm subscription', () => {
+  it('draws requests, latency, queues, the DLQ, the sweep, drift and balances on one dashboard', () => {
+    // Act
+    const [[, dashboard]] = resources(synth(), 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+
+    // Assess
+    for (const title of [
+      'Requests by platform, action and outcome',
+      'Platform call latency',
+      'Provisioning queue',
+      'Oldest queued request',
+      'Dead letters',
+      'Expiry sweep',
+      'Drift',
+      'Master account balance',
+    ]) {
+      expect(body).toContain(title);
+    }
+    for (const metric of [
+      'requests',
+      'platform_call_ms',
+      'sweep_guard_tripped',
+      'drift_found',
+      'master_balance',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+
+  it('subscribes the address the alarmEmail context names to the alarm topic, and none by default', () => {
+    // Act
+    const withEmail = resources(synth({ alarmEmail: 'ops@example.com' }), 'AWS::SNS::Subscription');
+    const without = resources(synth(), 'AWS::SNS::Subscription');
+
+    // Assess
+    expect(withEmail.map(([, s]) => s.Properties)).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com' }),
+    ]);
+    expect(without).toEqual([]);
+    expect(() => synth({ alarmEmail: 'not an address' })).toThrow(InfraConfigurationError);
+  });
+});

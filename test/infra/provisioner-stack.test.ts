@@ -393,12 +393,17 @@ describe('ProvisionerStack vendor secret', () => {
 });
 
 describe('ProvisionerStack alarms', () => {
-  it('alarms on dead letters, failed invocations, a backlog, refused requests, the sweep guard, drift and a low balance', () => {
+  it('alarms on dead letters, failed invocations, throttles, long runs, a backlog, refused requests, the sweep guard, drift and a low balance', () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
 
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(14);
+    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(3);
+    const durations = alarms.filter((a) => a.MetricName === 'Duration');
+    expect(durations.map((a) => a.Threshold).sort((x, y) => Number(x) - Number(y))).toEqual([
+      96_000, 240_000, 720_000,
+    ]);
     expect(byMetric('drift_found')).toMatchObject({
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,

@@ -22,7 +22,10 @@ export const baijiayunPlatform: PlatformModule = {
   profiles: { create: baijiayunCreateProfile, update: baijiayunUpdateProfile },
   capabilities: new Set(['suspend', 'resume', 'update', 'close']),
   connect(source, options = {}) {
-    const client = createBaijiayunClient(loadBaijiayunConfig(source), { now: options.now });
+    const client = createBaijiayunClient(loadBaijiayunConfig(source), {
+      now: options.now,
+      fetch: options.fetch,
+    });
     return connectPlatform(facts, client, {
       profiles: { create: baijiayunCreateProfile, update: baijiayunUpdateProfile },
       create: (p, context) => {

@@ -19,7 +19,7 @@ export const cloopenPlatform: PlatformModule = {
   capabilities: new Set(['close']),
   reportsBalance: true,
   connect(source, options = {}) {
-    const client = createCloopenClient(loadCloopenConfig(source), { now: options.now });
+    const client = createCloopenClient(loadCloopenConfig(source), { now: options.now, fetch: options.fetch });
     return connectPlatform(facts, client, {
       profiles: { create: cloopenCreateProfile, update: cloopenUpdateProfile },
       create: (profile) => ({
