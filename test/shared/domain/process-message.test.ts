@@ -98,6 +98,8 @@ describe('processMessage on a request it has seen before', () => {
     expect(second).toEqual({
       kind: 'duplicate',
       requestId: ids.requestId,
+      platform: 'cloopen',
+      action: 'create',
       status: 'succeeded',
       result: 'created',
     });
@@ -173,7 +175,13 @@ describe('processMessage on a request it has seen before', () => {
     const outcome = await processMessage(delivery(input), h.at(LATER));
 
     // Assess
-    expect(outcome).toEqual({ kind: 'applied', requestId: ids.requestId, result: 'recovered' });
+    expect(outcome).toEqual({
+      kind: 'applied',
+      requestId: ids.requestId,
+      platform: 'cloopen',
+      action: 'create',
+      result: 'recovered',
+    });
     expect(cloopenRequests()).toBe(before);
     expect(await h.account(key)).toEqual(committed);
     const [entry] = await h.ledger.getHistory(key);
@@ -246,7 +254,13 @@ describe('processMessage on a retryable failure', () => {
     );
 
     // Assess
-    expect(outcome).toEqual({ kind: 'applied', requestId: ids.requestId, result: 'created' });
+    expect(outcome).toEqual({
+      kind: 'applied',
+      requestId: ids.requestId,
+      platform: 'cloopen',
+      action: 'create',
+      result: 'created',
+    });
     const [entry] = await h.ledger.getHistory(key);
     expect(entry?.status).toBe('succeeded');
     expect(entry?.events.map((e) => e.kind)).toEqual([
