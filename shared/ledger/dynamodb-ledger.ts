@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ConcurrentUpdateError } from '../domain/errors.ts';
 import {
   ACCOUNT_STATES,
@@ -23,32 +22,19 @@ import {
   checkDay,
   conclusionUpdate,
   historyKey,
-  nextDay,
   rejectionKey,
   sortHistory,
 } from './history.ts';
-import {
-  accountItem,
-  compact,
-  type Item,
-  stripKeys,
-  toAccountRecord,
-  toExpiringAccount,
-  toHistoryEntry,
-  toOperationEvent,
-} from './items.ts';
+import { accountItem, compact, type Item, toAccountRecord, toHistoryEntry } from './items.ts';
+import { LedgerOperations } from './operations.ts';
 import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
   CLAIM_SORT_KEY,
-  driftPartitionKey,
-  expiryIndexPartitionKey,
-  LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
   LEDGER_TTL_ATTRIBUTE,
   MESSAGE_SORT_KEY_PREFIX,
   naturalKeyPartitionKey,
-  operationsPartitionKey,
   REQUEST_SORT_KEY_PREFIX,
   rejectionsIndexPartitionKey,
   stateIndexPartitionKey,
@@ -70,9 +56,6 @@ export interface DynamoDbLedgerOptions extends LedgerTableOptions {
   /** Days a rejection record is kept before DynamoDB's TTL deletes it. Default 90. */
   readonly rejectionTtlDays?: number | undefined;
 }
-
-/** The condition of a write that may create or replace its item. */
-const ANY_ITEM: WriteCondition = { ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(pk)' };
 
 /**
  * Write capacity units of a typical create: `beginRequest` → `claimNaturalKey` → `createAccount`
@@ -112,12 +95,14 @@ export class DynamoDbLedger implements Ledger {
   readonly #table: LedgerTableClient;
   readonly #platforms: readonly PlatformName[];
   readonly #rejectionTtlDays: number;
+  readonly #operations: LedgerOperations;
 
   /** A ledger on `options.tableName`, which must exist with the layout of `./table.ts`. */
   constructor(options: DynamoDbLedgerOptions) {
     this.#table = new LedgerTableClient(options);
     this.#platforms = options.platforms;
     this.#rejectionTtlDays = options.rejectionTtlDays ?? 90;
+    this.#operations = new LedgerOperations(this.#table, this.#platforms);
   }
 
   async getAccount(key: AccountKey): Promise<AccountRecord | undefined> {
@@ -267,119 +252,40 @@ export class DynamoDbLedger implements Ledger {
     return sortHistory(items.map(toHistoryEntry));
   }
 
-  async *listRejections(since: string, until: string, now: Date = new Date()): AsyncGenerator<HistoryEntry> {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
-    for (let day = checkDay(since); day <= checkDay(until); day = nextDay(day)) {
-      for await (const item of this.#table.query('listRejections', {
-        IndexName: LEDGER_STATE_INDEX.indexName,
-        KeyConditionExpression: '#gsi1pk = :gsi1pk',
-        ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
-        ExpressionAttributeValues: { ':gsi1pk': rejectionsIndexPartitionKey(day) },
-      })) {
-        // DynamoDB deletes expired items within days, the emulators never: skip them here.
-        const ttl = item[LEDGER_TTL_ATTRIBUTE];
-        if (typeof ttl === 'number' && ttl < nowSeconds) continue;
-        yield toHistoryEntry(item);
-      }
-    }
+  listRejections(since: string, until: string, now?: Date): AsyncIterable<HistoryEntry> {
+    return this.#operations.listRejections(since, until, now);
   }
 
-  async *listExpired(
-    platform: PlatformName,
-    state: ExpiringState,
-    before: string,
-  ): AsyncGenerator<ExpiringAccount> {
-    // gsi2sk is `{expiresAt}#{tenantId}`: every key of an instant at or before `before` sorts below
-    // `{before}$`, since `$` follows `#` and expiry instants are ISO strings of one length.
-    for await (const item of this.#table.query('listExpired', {
-      IndexName: LEDGER_EXPIRY_INDEX.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk < :upper',
-      ExpressionAttributeNames: {
-        '#pk': LEDGER_EXPIRY_INDEX.partitionKey,
-        '#sk': LEDGER_EXPIRY_INDEX.sortKey,
-      },
-      ExpressionAttributeValues: { ':pk': expiryIndexPartitionKey(platform, state), ':upper': `${before}$` },
-    })) {
-      const account = toExpiringAccount(item);
-      if (account) yield account;
-    }
+  listExpired(platform: PlatformName, state: ExpiringState, before: string): AsyncIterable<ExpiringAccount> {
+    return this.#operations.listExpired(platform, state, before);
   }
 
-  async countAccounts(filter: AccountFilter = {}): Promise<number> {
-    const platforms = filter.platform === undefined ? this.#platforms : [filter.platform];
-    const states = filter.state === undefined ? ACCOUNT_STATES : [filter.state];
-    let total = 0;
-    for (const platform of platforms) {
-      for (const state of states) {
-        total += await this.#table.count('countAccounts', {
-          IndexName: LEDGER_STATE_INDEX.indexName,
-          KeyConditionExpression: '#gsi1pk = :gsi1pk',
-          ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':gsi1pk': stateIndexPartitionKey(platform, state) },
-        });
-      }
-    }
-    return total;
+  countAccounts(filter?: AccountFilter): Promise<number> {
+    return this.#operations.countAccounts(filter);
   }
 
-  async recordDriftScan(
+  recordDriftScan(
     platform: PlatformName,
     observed: readonly Omit<DriftRecord, 'firstSeenAt' | 'lastSeenAt' | 'scans'>[],
     at: string,
   ): Promise<DriftRecord[]> {
-    const before = new Map((await this.listDrift(platform)).map((d) => [d.id, d]));
-    const recorded: DriftRecord[] = observed.map((drift) => {
-      const earlier = before.get(drift.id);
-      return {
-        ...drift,
-        firstSeenAt: earlier?.firstSeenAt ?? at,
-        lastSeenAt: at,
-        scans: (earlier?.scans ?? 0) + 1,
-      };
-    });
-    const pk = driftPartitionKey(platform);
-    for (const drift of recorded) {
-      await this.#table.put('recordDriftScan', { ...compact(drift), pk, sk: drift.id }, ANY_ITEM);
-    }
-    const seen = new Set(recorded.map((d) => d.id));
-    for (const id of before.keys()) {
-      if (!seen.has(id)) await this.resolveDrift(platform, id);
-    }
-    return recorded;
+    return this.#operations.recordDriftScan(platform, observed, at);
   }
 
-  async listDrift(platform?: PlatformName): Promise<DriftRecord[]> {
-    const platforms = platform === undefined ? this.#platforms : [platform];
-    const out: DriftRecord[] = [];
-    for (const name of platforms) {
-      const items = await this.#table.queryAll('listDrift', {
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': driftPartitionKey(name) },
-      });
-      out.push(...items.map((item) => stripKeys(item) as unknown as DriftRecord));
-    }
-    return out;
+  listDrift(platform?: PlatformName): Promise<DriftRecord[]> {
+    return this.#operations.listDrift(platform);
   }
 
-  async resolveDrift(platform: PlatformName, id: string): Promise<void> {
-    await this.#table.delete('resolveDrift', { pk: driftPartitionKey(platform), sk: id }, ANY_ITEM);
+  resolveDrift(platform: PlatformName, id: string): Promise<void> {
+    return this.#operations.resolveDrift(platform, id);
   }
 
-  async recordOperation(event: OperationEvent): Promise<void> {
-    const item = {
-      ...compact(event),
-      pk: operationsPartitionKey(event.at.slice(0, 10)),
-      sk: `${event.at}#${event.kind}#${randomUUID()}`,
-    };
-    await this.#table.put('recordOperation', item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  recordOperation(event: OperationEvent): Promise<void> {
+    return this.#operations.recordOperation(event);
   }
 
-  async listOperations(day: string): Promise<OperationEvent[]> {
-    const items = await this.#table.queryAll('listOperations', {
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': operationsPartitionKey(checkDay(day)) },
-    });
-    return items.map((item) => toOperationEvent(stripKeys(item)));
+  listOperations(day: string): Promise<OperationEvent[]> {
+    return this.#operations.listOperations(day);
   }
 
   /** One Query of the sparse state index per (platform, state) pair, each paged to the end. */
