@@ -81,6 +81,13 @@ export interface RuntimeConfig {
    * untried instead of dying with the invocation.
    */
   readonly recordTimeBudgetMs: number;
+  /** Provider quarantine: at least this many calls in the window… */
+  readonly quarantineMinCalls: number;
+  readonly quarantineWindowMs: number;
+  /** …this share of them failing (percent) trips it; cool-downs grow from the first to the longest. */
+  readonly quarantineFailurePercent: number;
+  readonly quarantineCoolDownMs: number;
+  readonly quarantineMaxCoolDownMs: number;
 }
 
 const baseShape = {
@@ -135,6 +142,11 @@ const runtimeSchema = z
     retryBaseSeconds: positiveInt(10),
     retryMaxSeconds: positiveInt(900),
     recordTimeBudgetMs: positiveInt(45_000),
+    quarantineMinCalls: positiveInt(20),
+    quarantineWindowMs: positiveInt(60_000),
+    quarantineFailurePercent: z.coerce.number().min(1).max(100).default(50),
+    quarantineCoolDownMs: positiveInt(60_000),
+    quarantineMaxCoolDownMs: positiveInt(900_000),
   })
   .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
     path: ['kmsKeyId'],
@@ -152,6 +164,11 @@ export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig
     retryBaseSeconds: 'RETRY_BASE_SECONDS',
     retryMaxSeconds: 'RETRY_MAX_SECONDS',
     recordTimeBudgetMs: 'RECORD_TIME_BUDGET_MS',
+    quarantineMinCalls: 'QUARANTINE_MIN_CALLS',
+    quarantineWindowMs: 'QUARANTINE_WINDOW_MS',
+    quarantineFailurePercent: 'QUARANTINE_FAILURE_PERCENT',
+    quarantineCoolDownMs: 'QUARANTINE_COOL_DOWN_MS',
+    quarantineMaxCoolDownMs: 'QUARANTINE_MAX_COOL_DOWN_MS',
   });
   const { kmsKeyId, localKey, ...rest } = c;
   return {
@@ -323,4 +340,47 @@ export function loadSweepConfig(env: Environment, platforms: readonly string[]):
     guardPercent: c.guardPercent,
     maxActionsPerRun: c.maxActionsPerRun,
   };
+}
+
+/** The quarantine settings a runtime configuration names. */
+export function quarantineSettings(
+  runtime: Pick<
+    RuntimeConfig,
+    | 'quarantineMinCalls'
+    | 'quarantineWindowMs'
+    | 'quarantineFailurePercent'
+    | 'quarantineCoolDownMs'
+    | 'quarantineMaxCoolDownMs'
+  >,
+) {
+  return {
+    minCalls: runtime.quarantineMinCalls,
+    windowMs: runtime.quarantineWindowMs,
+    failureRatio: runtime.quarantineFailurePercent / 100,
+    initialCoolDownMs: runtime.quarantineCoolDownMs,
+    maxCoolDownMs: Math.max(runtime.quarantineCoolDownMs, runtime.quarantineMaxCoolDownMs),
+  };
+}
+
+/** Reads only the `QUARANTINE_*` settings (for the prober, which needs no credentials key). */
+export function loadQuarantineSettings(env: Environment) {
+  return quarantineSettings(
+    parse(
+      z.object({
+        quarantineMinCalls: positiveInt(20),
+        quarantineWindowMs: positiveInt(60_000),
+        quarantineFailurePercent: z.coerce.number().min(1).max(100).default(50),
+        quarantineCoolDownMs: positiveInt(60_000),
+        quarantineMaxCoolDownMs: positiveInt(900_000),
+      }),
+      env,
+      {
+        quarantineMinCalls: 'QUARANTINE_MIN_CALLS',
+        quarantineWindowMs: 'QUARANTINE_WINDOW_MS',
+        quarantineFailurePercent: 'QUARANTINE_FAILURE_PERCENT',
+        quarantineCoolDownMs: 'QUARANTINE_COOL_DOWN_MS',
+        quarantineMaxCoolDownMs: 'QUARANTINE_MAX_COOL_DOWN_MS',
+      },
+    ),
+  );
 }

@@ -35,8 +35,26 @@ export function failedRecords(
   if (!started || !response) return undefined;
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const records = event.Records.filter((r) => failed.has(r.messageId));
+  const own = records.filter((r) => !wasParked(event, r.messageId));
   return {
-    started: records.filter((r) => started.has(r.messageId)),
-    skipped: records.filter((r) => !started.has(r.messageId)),
+    started: own.filter((r) => started.has(r.messageId)),
+    skipped: own.filter((r) => !started.has(r.messageId)),
   };
+}
+
+const parked = new WeakMap<SQSEvent, Set<string>>();
+
+/** Notes that a record was parked (its platform is quarantined): hidden on purpose, neither backed off nor released. */
+export function markParked(event: SQSEvent, messageId: string): void {
+  let ids = parked.get(event);
+  if (!ids) {
+    ids = new Set();
+    parked.set(event, ids);
+  }
+  ids.add(messageId);
+}
+
+/** Whether a record of this batch was parked. */
+export function wasParked(event: SQSEvent, messageId: string): boolean {
+  return parked.get(event)?.has(messageId) ?? false;
 }

@@ -11,3 +11,12 @@ export class OutOfTimeError extends Error {
 export class DependenciesMissingError extends Error {
   override readonly name = 'DependenciesMissingError';
 }
+
+/** The record's platform is quarantined: the record was parked, to be released when the platform is back. */
+export class PlatformQuarantinedError extends Error {
+  override readonly name = 'PlatformQuarantinedError';
+
+  constructor(platform: string, messageId: string, until: string) {
+    super(`Message ${messageId} parked: ${platform} is quarantined until at least ${until}`);
+  }
+}

@@ -19,7 +19,7 @@ export function fifoBatchHandler<C extends Context>(
     return processPartialResponse(
       event,
       async (record: SQSRecord) => {
-        for (const check of checks) check(record, context);
+        for (const check of checks) await check(record, context, event);
         markStarted(event, record.messageId);
         await processRecord(record, context);
       },

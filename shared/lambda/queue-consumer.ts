@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DependencyContext, injectDependencies, refreshing } from './dependencies.ts';
 import { logger as defaultLogger } from './powertools.ts';
+import { quarantine } from './quarantine.ts';
 import { type QueueDependencies, queueTargets } from './queue-dependencies.ts';
 import { releaseSkippedMessages } from './release-skipped.ts';
 import { visibilityBackoff } from './visibility-backoff.ts';
@@ -43,6 +44,7 @@ export function queueConsumer<D extends QueueDependencies>(
     .use(injectLambdaContext(logger))
     .use(logMetrics(options.metrics))
     .use(injectDependencies(source, logger))
+    .use(quarantine<DependencyContext<D>>((c) => c.dependencies?.quarantine, logger, options.metrics))
     .use(
       releaseSkippedMessages<DependencyContext<D>>(
         (c) => c.dependencies && queueTargets(c.dependencies),

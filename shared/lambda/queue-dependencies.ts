@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DependencyContext } from './dependencies.ts';
+import { parkQuarantined, type QuarantineTarget } from './quarantine.ts';
 import { type RecordGuard, recordTimeBudget } from './record-budget.ts';
 import type { BackoffTarget } from './visibility-backoff.ts';
 
@@ -16,6 +17,8 @@ export interface QueueDependencies {
   /** Start a record only with at least this many ms of the invocation left (default 0: always). */
   readonly recordTimeBudgetMs?: number | undefined;
   readonly logger?: Logger | undefined;
+  /** Provider quarantine: records of a quarantined platform are parked (see `./quarantine.ts`). */
+  readonly quarantine?: QuarantineTarget | undefined;
 }
 
 /** The queue the backoff and release middlewares act on, when the dependencies name one. */
@@ -30,7 +33,14 @@ export function queueTargets(d: QueueDependencies): BackoffTarget | undefined {
   };
 }
 
-/** The record time budget the dependencies set, as a guard for `fifoBatchHandler`. */
-export function recordBudgetOf(context: DependencyContext<QueueDependencies>): readonly RecordGuard[] {
-  return [recordTimeBudget(context.dependencies?.recordTimeBudgetMs ?? 0)];
+const parkIfQuarantined = parkQuarantined<DependencyContext<QueueDependencies>>(
+  (c) => c.dependencies?.quarantine,
+);
+
+/**
+ * The guards every record passes before it starts: the invocation's time budget, then the quarantine of its
+ * platform (a parked record is not tried).
+ */
+export function recordGuardsOf(context: DependencyContext<QueueDependencies>): readonly RecordGuard[] {
+  return [recordTimeBudget(context.dependencies?.recordTimeBudgetMs ?? 0), parkIfQuarantined(context)];
 }

@@ -1,8 +1,11 @@
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OutOfTimeError } from './errors.ts';
 
-/** Decides, before a record starts, whether it may; throws to leave it untried. */
-export type RecordGuard = (record: SQSRecord, context: Context) => void;
+/**
+ * Decides, before a record starts, whether it may: throws (or rejects) to leave it untried. What it returns
+ * is otherwise ignored; a promise is awaited.
+ */
+export type RecordGuard = (record: SQSRecord, context: Context, event?: SQSEvent) => unknown;
 
 /**
  * A record starts only while at least `budgetMs` of the invocation is left (the worst case of one

@@ -12,6 +12,8 @@ import {
   type HistoryEvent,
   type Ledger,
   type OperationEvent,
+  type ParkedMessage,
+  type QuarantineState,
   type RequestConclusion,
 } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
@@ -27,6 +29,7 @@ import {
 } from './history.ts';
 import { accountItem, compact, type Item, toAccountRecord, toHistoryEntry } from './items.ts';
 import { LedgerOperations } from './operations.ts';
+import { QuarantineStore } from './quarantine-store.ts';
 import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
@@ -96,6 +99,7 @@ export class DynamoDbLedger implements Ledger {
   readonly #platforms: readonly PlatformName[];
   readonly #rejectionTtlDays: number;
   readonly #operations: LedgerOperations;
+  readonly #quarantine: QuarantineStore;
 
   /** A ledger on `options.tableName`, which must exist with the layout of `./table.ts`. */
   constructor(options: DynamoDbLedgerOptions) {
@@ -103,6 +107,7 @@ export class DynamoDbLedger implements Ledger {
     this.#platforms = options.platforms;
     this.#rejectionTtlDays = options.rejectionTtlDays ?? 90;
     this.#operations = new LedgerOperations(this.#table, this.#platforms);
+    this.#quarantine = new QuarantineStore(this.#table);
   }
 
   async getAccount(key: AccountKey): Promise<AccountRecord | undefined> {
@@ -250,6 +255,38 @@ export class DynamoDbLedger implements Ledger {
       ExpressionAttributeValues: { ':pk': unattributedPartitionKey(checkDay(day)) },
     });
     return sortHistory(items.map(toHistoryEntry));
+  }
+
+  getQuarantine(platform: PlatformName): Promise<QuarantineState | undefined> {
+    return this.#quarantine.get(platform);
+  }
+
+  enterQuarantine(state: QuarantineState): Promise<boolean> {
+    return this.#quarantine.enter(state);
+  }
+
+  claimProbe(platform: PlatformName, at: string, leaseMs: number): Promise<boolean> {
+    return this.#quarantine.claimProbe(platform, at, leaseMs);
+  }
+
+  extendQuarantine(platform: PlatformName, until: string, coolDownMs: number): Promise<void> {
+    return this.#quarantine.extend(platform, until, coolDownMs);
+  }
+
+  endQuarantine(platform: PlatformName): Promise<void> {
+    return this.#quarantine.end(platform);
+  }
+
+  parkMessage(platform: PlatformName, message: ParkedMessage): Promise<void> {
+    return this.#quarantine.park(platform, message);
+  }
+
+  listParked(platform: PlatformName): Promise<ParkedMessage[]> {
+    return this.#quarantine.listParked(platform);
+  }
+
+  unpark(platform: PlatformName, messageId: string): Promise<void> {
+    return this.#quarantine.unpark(platform, messageId);
   }
 
   listRejections(since: string, until: string, now?: Date): AsyncIterable<HistoryEntry> {

@@ -29,6 +29,7 @@ import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts'
  * | natural-key claim (friendlyName, mobile) | `NATURALKEY#{platform}#{naturalKey}` | `CLAIM` | — |
  * | operations event (a tripped sweep guard) | `OPERATIONS#{YYYY-MM-DD}` | `{at}#{kind}#{id}` | — |
  * | drift seen by reconciliation | `DRIFT#{platform}` | `{kind}:{subAccountId}` | — |
+ * | quarantine of a platform / a message parked by it | `QUARANTINE#{platform}` | `STATE` / `PARKED#{messageId}` | — |
  *
  * Rejection records (both kinds) also carry `gsi1pk` = `REJECTED#{YYYY-MM-DD}` and `gsi1sk` =
  * `{receivedAt}#{messageId}`, so `listRejections` reads them by day without a Scan, and a `ttl`.
@@ -120,6 +121,14 @@ export const DRIFT_PARTITION_PREFIX = 'DRIFT#';
 /** `pk` of one platform's drift records. */
 export function driftPartitionKey(platform: PlatformName): string {
   return `${DRIFT_PARTITION_PREFIX}${platform}`;
+}
+
+/** `pk` prefix of quarantine items: a platform's state (`STATE`) and its parked messages (`PARKED#{id}`). */
+export const QUARANTINE_PARTITION_PREFIX = 'QUARANTINE#';
+
+/** `pk` of one platform's quarantine items. */
+export function quarantinePartitionKey(platform: PlatformName): string {
+  return `${QUARANTINE_PARTITION_PREFIX}${platform}`;
 }
 
 /** `pk` prefix of operations events (the sweep may write only these). */

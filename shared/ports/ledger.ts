@@ -129,6 +129,27 @@ export interface DriftRecord {
   readonly scans: number;
 }
 
+/** A platform the handlers stop calling for a while, shared by every execution environment. */
+export interface QuarantineState {
+  readonly platform: PlatformName;
+  readonly since: string;
+  /** Until when no call is made; after it, the prober may try the platform once. */
+  readonly until: string;
+  /** The current cool-down, ms. */
+  readonly coolDownMs: number;
+  /** While a prober holds the probe. */
+  readonly probeUntil?: string | undefined;
+}
+
+/** A message a handler set aside while its platform was quarantined: hidden, waiting to be released. */
+export interface ParkedMessage {
+  readonly messageId: string;
+  readonly queueUrl: string;
+  /** Valid for as long as the message stays hidden (12 h at most). */
+  readonly receiptHandle: string;
+  readonly parkedAt: string;
+}
+
 /** Filter of {@link Ledger.listAccounts}. */
 export interface AccountFilter {
   readonly platform?: PlatformName | undefined;
@@ -204,6 +225,19 @@ export interface Ledger {
   listDrift(platform?: PlatformName): Promise<DriftRecord[]>;
   /** Forgets one drift (it was repaired). */
   resolveDrift(platform: PlatformName, id: string): Promise<void>;
+  /** The platform's quarantine, if it has one. */
+  getQuarantine(platform: PlatformName): Promise<QuarantineState | undefined>;
+  /** Starts a quarantine unless one is already on; true when this call started it. */
+  enterQuarantine(state: QuarantineState): Promise<boolean>;
+  /** Takes the probe of a quarantine whose cool-down is over, for `leaseMs`; false when it is not due or taken. */
+  claimProbe(platform: PlatformName, at: string, leaseMs: number): Promise<boolean>;
+  /** A failed probe: the quarantine goes on for another cool-down. */
+  extendQuarantine(platform: PlatformName, until: string, coolDownMs: number): Promise<void>;
+  /** A successful probe: the quarantine ends. */
+  endQuarantine(platform: PlatformName): Promise<void>;
+  parkMessage(platform: PlatformName, message: ParkedMessage): Promise<void>;
+  listParked(platform: PlatformName): Promise<ParkedMessage[]>;
+  unpark(platform: PlatformName, messageId: string): Promise<void>;
   /** Keeps an operations event, filed under its UTC day. */
   recordOperation(event: OperationEvent): Promise<void>;
   /** The operations events of one UTC day (`YYYY-MM-DD`), oldest first. */

@@ -12,3 +12,8 @@ export interface RequestQueue {
   /** Queues requests in order, keeping each account's order. */
   send(requests: readonly ProvisioningRequestInput[]): Promise<QueueSendResult>;
 }
+
+/** Makes a parked message visible again, so the queue delivers it (after a platform's quarantine). */
+export interface ParkedMessageReleaser {
+  release(message: { readonly queueUrl: string; readonly receiptHandle: string }): Promise<void>;
+}

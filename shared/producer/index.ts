@@ -13,4 +13,5 @@ export {
   sendProvisioningRequests,
 } from './producer.ts';
 export { type RedriveOptions, type RedriveReport, redriveDeadLetters } from './redrive.ts';
+export { SqsMessageReleaser } from './releaser.ts';
 export { SqsRequestQueue } from './request-queue.ts';

@@ -1,7 +1,9 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type Environment, loadRuntimeConfig, type RuntimeConfig } from '../config.ts';
+import { type Environment, loadRuntimeConfig, quarantineSettings, type RuntimeConfig } from '../config.ts';
 import { requestContract } from '../contract.ts';
 import type { ProvisioningDependencies } from '../domain/dependencies.ts';
+import { PlatformHealth, type QuarantineTarget } from '../lambda/quarantine.ts';
+import { platformNames } from '../platforms/registry.ts';
 import { buildCipher } from './cipher.ts';
 import { buildLedger } from './ledger.ts';
 import { livePlatforms, type PlatformCallObserver } from './platforms.ts';
@@ -21,6 +23,8 @@ export interface RuntimeDependencies {
   readonly runtime: RuntimeConfig;
   readonly provisioning: ProvisioningDependencies;
   readonly sqs: SQSClient;
+  /** Provider quarantine, when the function consumes a queue it can park messages on. */
+  readonly quarantine?: QuarantineTarget | undefined;
 }
 
 /**
@@ -38,16 +42,29 @@ export function provisioningRuntime(
         readonly sqs: SQSClient;
         readonly base: Omit<ProvisioningDependencies, 'platforms'>;
         readonly platforms: ReturnType<typeof livePlatforms>;
+        readonly quarantine?: QuarantineTarget | undefined;
       }
     | undefined;
   return async () => {
     if (!stable) {
       const runtime = loadRuntimeConfig(env);
+      const sqs = buildQueueClient(runtime);
+      const ledger = buildLedger(runtime).ledger;
+      // Per execution environment: the calls it sees decide whether it quarantines a platform.
+      const health = new PlatformHealth(quarantineSettings(runtime));
+      const both: PlatformCallObserver = (call) => {
+        observe?.(call);
+        health.observe(call);
+      };
       stable = {
         runtime,
-        sqs: buildQueueClient(runtime),
+        sqs,
+        quarantine:
+          runtime.queueUrl === undefined
+            ? undefined
+            : { ledger, health, platforms: platformNames, sqs, queueUrl: runtime.queueUrl },
         base: {
-          ledger: buildLedger(runtime).ledger,
+          ledger,
           contract: requestContract,
           cipher: buildCipher(runtime),
           settings: {
@@ -55,12 +72,13 @@ export function provisioningRuntime(
             maxReceiveCount: runtime.maxReceiveCount,
           },
         },
-        platforms: livePlatforms(env, runtime, observe),
+        platforms: livePlatforms(env, runtime, both),
       };
     }
     return {
       runtime: stable.runtime,
       sqs: stable.sqs,
+      quarantine: stable.quarantine,
       provisioning: { ...stable.base, platforms: await stable.platforms() },
     };
   };

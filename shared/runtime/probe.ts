@@ -1,0 +1,16 @@
+import { type Environment, loadBaseConfig, loadQuarantineSettings } from '../config.ts';
+import type { ProbeDependencies } from '../domain/probe-quarantined-platforms.ts';
+import { SqsMessageReleaser } from '../producer/index.ts';
+import { buildLedger } from './ledger.ts';
+import { livePlatforms } from './platforms.ts';
+import { buildQueueClient } from './producer.ts';
+
+/** The prober's composition root: the ledger, the platforms, and the queue it releases parked messages on. */
+export function probeRuntime(env: Environment): () => Promise<ProbeDependencies> {
+  const base = loadBaseConfig(env);
+  const ledger = buildLedger(base).ledger;
+  const releaser = new SqsMessageReleaser(buildQueueClient(base));
+  const settings = loadQuarantineSettings(env);
+  const platforms = livePlatforms(env, base);
+  return async () => ({ ledger, releaser, settings, platforms: [...(await platforms()).values()] });
+}
