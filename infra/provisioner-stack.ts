@@ -23,6 +23,7 @@ import {
   POWERTOOLS_SERVICE_NAME,
   ProvisioningFunction,
 } from './constructs/provisioning-function.ts';
+import { QuarantineProber } from './constructs/quarantine-prober.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { Reconciliation } from './constructs/reconciliation.ts';
 import { InfraConfigurationError } from './errors.ts';
@@ -240,6 +241,7 @@ export class ProvisionerStack extends Stack {
     // claims (a Baijiayun mobile change gives the old mobile up): histories are append-only.
     ledger.grantItemReadWrite(handler.role);
     ledger.grantClaimRelease(handler.role);
+    ledger.grantUnpark(handler.role);
     credentials.grantSealAndOpen(handler.role);
     this.platformSecret.grantRead(handler.role);
 
@@ -314,10 +316,26 @@ export class ProvisionerStack extends Stack {
       });
     }
 
+    const prober = new QuarantineProber(this, 'QuarantineProber', {
+      ledger,
+      queue: this.queue,
+      platformSecret: this.platformSecret,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+    });
+    for (const platform of platformNames) {
+      alarms.addAlarm(`Quarantine${platform[0]?.toUpperCase()}${platform.slice(1)}Alarm`, {
+        alarmDescription: `${platform} was quarantined: most of its calls failed, and its requests are parked until a probe finds it back.`,
+        metric: serviceMetric('platform_quarantined', Duration.minutes(5), cloudwatch.Stats.SUM, {
+          platform,
+        }),
+      });
+    }
     for (const [name, fn] of [
       ['Handler', this.handler],
       ['Sweep', this.sweep.function.function],
       ['Reconcile', this.reconciliation.function.function],
+      ['Prober', prober.function.function],
     ] as const) {
       alarms.addAlarm(`${name}ThrottlesAlarm`, {
         alarmDescription: `The ${name.toLowerCase()} function was throttled: raise its concurrency or the account's limit.`,

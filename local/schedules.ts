@@ -4,8 +4,8 @@ import type { PollerLogger } from './poller.ts';
 export interface LocalSchedule {
   readonly name: string;
   readonly everyMs: number;
-  /** One run, given the stack's environment; returns a line for the log. */
-  run(env: Readonly<Record<string, string>>): Promise<string>;
+  /** One run, given the stack's environment; returns a line for the log, or nothing when it did nothing. */
+  run(env: Readonly<Record<string, string>>): Promise<string | undefined>;
 }
 
 /** Running schedules; {@link stop} clears them and waits for runs in flight. */
@@ -30,7 +30,9 @@ export function startSchedules(
       running = true;
       const run = schedule
         .run(env)
-        .then((line) => log.info(`${schedule.name}: ${line}`))
+        .then((line) => {
+          if (line !== undefined) log.info(`${schedule.name}: ${line}`);
+        })
         .catch((error: unknown) =>
           log.error(`${schedule.name} failed`, {
             error: error instanceof Error ? error.message : String(error),

@@ -4,7 +4,7 @@ import { processEnvironment } from '../shared/config.ts';
 import { platformModules } from '../shared/platforms/registry.ts';
 import { localPlatformOverrides } from '../shared/platforms/sources.ts';
 import { DEFAULT_STATE_FILE, type PollerLogger, startLocalStack } from './stack.ts';
-import { createTables, makeHandler, startSimulators, sweepSchedule } from './wiring.ts';
+import { createTables, makeHandler, probeSchedule, startSimulators, sweepSchedule } from './wiring.ts';
 
 /**
  * `npm start`: the whole pipeline on this machine (dynalite, fauxqs, both simulators, the handler behind a
@@ -103,7 +103,10 @@ try {
     makeHandler,
     logger,
     env: overrides,
-    schedules: sweepEveryMinutes > 0 ? [sweepSchedule(sweepEveryMinutes * 60_000)] : [],
+    schedules: [
+      ...(sweepEveryMinutes > 0 ? [sweepSchedule(sweepEveryMinutes * 60_000)] : []),
+      probeSchedule(15_000),
+    ],
   });
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));

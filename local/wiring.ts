@@ -3,9 +3,14 @@ import {
   handlerDependencies,
   makeHandler as makeProvisioningHandler,
 } from '../functions/process-provisioning-requests.ts';
+import {
+  type ProbeDependencies,
+  probeQuarantinedPlatforms,
+} from '../shared/domain/probe-quarantined-platforms.ts';
 import { type SweepDependencies, sweepExpiredAccounts } from '../shared/domain/sweep-expired-accounts.ts';
 import { createLedgerTable } from '../shared/ledger/index.ts';
 import { buildRuntimeDependencies } from '../shared/runtime/index.ts';
+import { probeRuntime } from '../shared/runtime/probe.ts';
 import { buildSweepDependencies } from '../shared/runtime/sweep.ts';
 import { startLocalSimulators } from '../simulators/local.ts';
 import type { SqsHandler } from './poller.ts';
@@ -47,6 +52,25 @@ export function sweepSchedule(everyMs: number): LocalSchedule {
         return `guard tripped: ${report.actions.length} due, over the threshold of ${report.threshold}; nothing done`;
       }
       return `${report.actions.length} due, ${report.sent} request(s) queued`;
+    },
+  };
+}
+
+/** The quarantine prober every `everyMs`, as the deployed one-minute schedule runs it. */
+export function probeSchedule(everyMs: number): LocalSchedule {
+  let deps: (() => Promise<ProbeDependencies>) | undefined;
+  return {
+    name: 'quarantine probe',
+    everyMs,
+    async run(env) {
+      deps ??= probeRuntime(env);
+      const results = await probeQuarantinedPlatforms(new Date(), await deps());
+      const acted = results.filter((r) => r.outcome !== 'waiting');
+      return acted.length === 0
+        ? undefined
+        : acted
+            .map((r) => `${r.platform} ${r.outcome}${r.released ? ` (${r.released} released)` : ''}`)
+            .join('; ');
     },
   };
 }

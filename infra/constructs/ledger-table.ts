@@ -8,6 +8,7 @@ import {
   LEDGER_TABLE_KEYS,
   LEDGER_TTL_ATTRIBUTE,
   NATURAL_KEY_PARTITION_PREFIX,
+  QUARANTINE_PARTITION_PREFIX,
 } from '../../shared/ledger/table.ts';
 
 /**
@@ -112,6 +113,23 @@ export class LedgerTable extends Construct {
         sid: 'LedgerExpiryIndexQuery',
         actions: ['dynamodb:Query'],
         resources: [`${this.table.tableArn}/index/${LEDGER_EXPIRY_INDEX.indexName}`],
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` take back a parking it made in a quarantine that ended meanwhile (statement
+   * `LedgerUnparkOwn`): DeleteItem on quarantine items only.
+   */
+  grantUnpark(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerUnparkOwn',
+        actions: ['dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${QUARANTINE_PARTITION_PREFIX}*`] },
+        },
       }),
     );
   }

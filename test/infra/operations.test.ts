@@ -248,3 +248,42 @@ describe('the operations dashboard and alarm subscription', () => {
     expect(() => synth({ alarmEmail: 'not an address' })).toThrow(InfraConfigurationError);
   });
 });
+
+describe('the quarantine prober in the stack', () => {
+  it('runs every minute, may touch only quarantine items and message visibility, and reads the platform secret', () => {
+    // Prepare
+    const template = synth();
+    const [[functionId]] = resources(template, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('QuarantineProber'),
+    ) as [[string, Resource]];
+    const [roleId] =
+      resources(template, 'AWS::IAM::Role').filter(([id]) =>
+        id.startsWith('QuarantineProberFunctionRole'),
+      )[0] ?? [];
+
+    // Act
+    const schedule = resources(template, 'AWS::Scheduler::Schedule').find(([, s]) =>
+      JSON.stringify(s.Properties.Target).includes(functionId),
+    )?.[1];
+    const statements = resources(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+    // Assess
+    expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(statements.find((s) => s.Sid === 'LedgerQuarantineItems')?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['QUARANTINE#*'] },
+    });
+    const all = statements.flatMap(actions);
+    expect(all).toContain('sqs:ChangeMessageVisibility');
+    for (const forbidden of [
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+      'sqs:SendMessage',
+      'sqs:DeleteMessage',
+      'kms:Encrypt',
+    ]) {
+      expect(all).not.toContain(forbidden);
+    }
+  });
+});

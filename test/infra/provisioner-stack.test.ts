@@ -272,7 +272,7 @@ describe('ProvisionerStack handler', () => {
 });
 
 describe('ProvisionerStack permissions', () => {
-  it('lets the handler read and write ledger items, delete only natural-key claims, and never scan or use the index', () => {
+  it('lets the handler read and write ledger items, delete only natural-key claims and its own parkings, and never scan or use the index', () => {
     const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
     const statements = handlerPolicyStatements();
 
@@ -281,6 +281,7 @@ describe('ProvisionerStack permissions', () => {
     const release = statements.find((s) => s.Sid === 'LedgerReleaseClaims');
 
     expect(dynamoActions.sort()).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -291,6 +292,9 @@ describe('ProvisionerStack permissions', () => {
     expect(release && actionsOf(release)).toEqual(['dynamodb:DeleteItem']);
     expect(release?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NATURALKEY#*'] },
+    });
+    expect(statements.find((s) => s.Sid === 'LedgerUnparkOwn')?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['QUARANTINE#*'] },
     });
   });
 
@@ -398,11 +402,15 @@ describe('ProvisionerStack alarms', () => {
 
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
 
-    expect(alarms).toHaveLength(14);
-    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(3);
+    expect(alarms).toHaveLength(18);
+    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(4);
     const durations = alarms.filter((a) => a.MetricName === 'Duration');
     expect(durations.map((a) => a.Threshold).sort((x, y) => Number(x) - Number(y))).toEqual([
-      96_000, 240_000, 720_000,
+      48_000, 96_000, 240_000, 720_000,
+    ]);
+    expect(alarms.filter((a) => a.MetricName === 'platform_quarantined').map((a) => a.Dimensions)).toEqual([
+      expect.arrayContaining([{ Name: 'platform', Value: 'cloopen' }]),
+      expect.arrayContaining([{ Name: 'platform', Value: 'baijiayun' }]),
     ]);
     expect(byMetric('drift_found')).toMatchObject({
       ComparisonOperator: 'GreaterThanThreshold',
@@ -557,8 +565,10 @@ describe('ProvisionerStack cdk-nag', () => {
     expect(acknowledged).toEqual([
       `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionRole`,
       `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerRole`,
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionRole`,
       `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionRole`,
       schedulerRole('ExpirySweep'),
+      schedulerRole('QuarantineProber'),
       schedulerRole('Reconciliation'),
       `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/VendorSecret`,
     ]);
