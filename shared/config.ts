@@ -146,7 +146,7 @@ const runtimeSchema = z
     quarantineWindowMs: positiveInt(60_000),
     quarantineFailurePercent: z.coerce.number().min(1).max(100).default(50),
     quarantineCoolDownMs: positiveInt(60_000),
-    quarantineMaxCoolDownMs: positiveInt(900_000),
+    quarantineMaxCoolDownMs: positiveInt(840_000),
   })
   .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
     path: ['kmsKeyId'],
@@ -371,7 +371,7 @@ export function loadQuarantineSettings(env: Environment) {
         quarantineWindowMs: positiveInt(60_000),
         quarantineFailurePercent: z.coerce.number().min(1).max(100).default(50),
         quarantineCoolDownMs: positiveInt(60_000),
-        quarantineMaxCoolDownMs: positiveInt(900_000),
+        quarantineMaxCoolDownMs: positiveInt(840_000),
       }),
       env,
       {

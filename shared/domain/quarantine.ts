@@ -13,17 +13,17 @@ export interface QuarantineSettings {
   readonly failureRatio: number;
   /** The first cool-down, ms (1 min); it doubles with every failed probe… */
   readonly initialCoolDownMs: number;
-  /** …up to this, ms (15 min). */
+  /** …up to this, ms (14 min: with the prober's one-minute cadence, work resumes within 15 min). */
   readonly maxCoolDownMs: number;
 }
 
-/** The defaults the issue names: at least 20 calls in 60 s, half of them failing; cool-downs of 1 to 15 min. */
+/** The defaults: at least 20 calls in 60 s, half of them failing; cool-downs of 1 to 14 minutes. */
 export const DEFAULT_QUARANTINE: QuarantineSettings = {
   minCalls: 20,
   windowMs: 60_000,
   failureRatio: 0.5,
   initialCoolDownMs: 60_000,
-  maxCoolDownMs: 900_000,
+  maxCoolDownMs: 840_000,
 };
 
 /** The cool-down after a failed probe: twice the last, capped. */

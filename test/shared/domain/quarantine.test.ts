@@ -36,12 +36,12 @@ describe('CallWindow', () => {
 });
 
 describe('nextCoolDown', () => {
-  it('doubles the cool-down after each failed probe, from one minute up to fifteen', () => {
+  it('doubles the cool-down after each failed probe, from one minute up to fourteen', () => {
     // Act
     const steps = [60_000];
     for (let i = 0; i < 6; i++) steps.push(nextCoolDown(steps.at(-1) ?? 0, DEFAULT_QUARANTINE));
 
     // Assess
-    expect(steps).toEqual([60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
+    expect(steps).toEqual([60_000, 120_000, 240_000, 480_000, 840_000, 840_000, 840_000]);
   });
 });
