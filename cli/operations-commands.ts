@@ -214,9 +214,10 @@ export function registerOperationsCommands(
       if (options.json) return printJson(output, report);
       printTable(output, report.confirmed.map(driftRow), DRIFT_COLUMNS);
       for (const scan of report.scans) {
-        const master = scan.master
-          ? `; master ${[scan.master.status, scan.master.balance && `balance ${scan.master.balance}`].filter(Boolean).join(', ')}`
-          : '';
+        const facts = [scan.master?.status, scan.master?.balance && `balance ${scan.master.balance}`].filter(
+          Boolean,
+        );
+        const master = facts.length > 0 ? `; master ${facts.join(', ')}` : '';
         output.err(
           scan.error
             ? `${scan.platform}: not scanned: ${scan.error}`
