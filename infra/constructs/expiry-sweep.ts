@@ -1,16 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPERATIONS_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
+import { scheduleFunction } from './schedule.ts';
 
 const SWEEP_ENTRY = fileURLToPath(new URL('../../functions/sweep-expired-accounts.ts', import.meta.url));
 
@@ -97,25 +96,11 @@ export class ExpirySweep extends Construct {
         resources: [props.queueKey.keyArn],
       }),
     );
-    const invoker = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
-      description: 'Lets EventBridge Scheduler run the expiry sweep',
-    });
-    Validations.of(invoker).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.function.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        'EventBridge Scheduler’s Lambda target grants invoke on the sweep function and its versions (ARN:*); no other function.',
-    });
-
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: 'Runs the expiry sweep',
-      schedule: scheduler.ScheduleExpression.expression(props.schedule),
-      target: new targets.LambdaInvoke(this.function.function, {
-        role: invoker,
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        // A missed run is not worth retrying late: the next one covers it.
-        retryAttempts: 0,
-      }),
-    });
+    this.schedule = scheduleFunction(
+      this,
+      this.function.function,
+      scheduler.ScheduleExpression.expression(props.schedule),
+      'expiry sweep',
+    );
   }
 }

@@ -1,16 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUARANTINE_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
+import { scheduleFunction } from './schedule.ts';
 
 const PROBE_ENTRY = fileURLToPath(new URL('../../functions/probe-quarantined-platforms.ts', import.meta.url));
 
@@ -67,24 +66,11 @@ export class QuarantineProber extends Construct {
     );
     props.platformSecret.grantRead(role);
 
-    const invoker = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
-      description: 'Lets EventBridge Scheduler run the quarantine prober',
-    });
-    const fn = this.function.function.node.defaultChild as lambda.CfnFunction;
-    Validations.of(invoker).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn)}.Arn>:*]`,
-      reason:
-        'EventBridge Scheduler’s Lambda target grants invoke on the prober function and its versions (ARN:*); no other function.',
-    });
-    new scheduler.Schedule(this, 'Schedule', {
-      description: 'Runs the quarantine prober',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
-      target: new targets.LambdaInvoke(this.function.function, {
-        role: invoker,
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 0,
-      }),
-    });
+    scheduleFunction(
+      this,
+      this.function.function,
+      scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      'quarantine prober',
+    );
   }
 }

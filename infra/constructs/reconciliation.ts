@@ -1,15 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DRIFT_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
+import { scheduleFunction } from './schedule.ts';
 
 const RECONCILE_ENTRY = fileURLToPath(new URL('../../functions/reconcile-accounts.ts', import.meta.url));
 
@@ -62,24 +61,11 @@ export class Reconciliation extends Construct {
     );
     props.platformSecret.grantRead(role);
 
-    const invoker = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
-      description: 'Lets EventBridge Scheduler run the reconciliation',
-    });
-    const fn = this.function.function.node.defaultChild as lambda.CfnFunction;
-    Validations.of(invoker).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn)}.Arn>:*]`,
-      reason:
-        'EventBridge Scheduler’s Lambda target grants invoke on the reconcile function and its versions (ARN:*); no other function.',
-    });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: 'Runs the reconciliation',
-      schedule: scheduler.ScheduleExpression.expression(props.schedule),
-      target: new targets.LambdaInvoke(this.function.function, {
-        role: invoker,
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 0,
-      }),
-    });
+    this.schedule = scheduleFunction(
+      this,
+      this.function.function,
+      scheduler.ScheduleExpression.expression(props.schedule),
+      'reconciliation',
+    );
   }
 }
