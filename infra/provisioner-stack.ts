@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -15,14 +14,11 @@ import { platformModules, platformNames } from '../shared/platforms/registry.ts'
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
+import { addOperationsAlarms } from './constructs/operations-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
 import { PlatformSecret } from './constructs/platform-secret.ts';
-import {
-  POWERTOOLS_METRICS_NAMESPACE,
-  POWERTOOLS_SERVICE_NAME,
-  ProvisioningFunction,
-} from './constructs/provisioning-function.ts';
+import { ProvisioningFunction } from './constructs/provisioning-function.ts';
 import { QuarantineProber } from './constructs/quarantine-prober.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { Reconciliation } from './constructs/reconciliation.ts';
@@ -99,22 +95,6 @@ export interface SweepProps {
   readonly guardPercent?: number | undefined;
   /** No run acts on more accounts than this. Default 500. */
   readonly maxActionsPerRun?: number | undefined;
-}
-
-/** A metric the functions emit through Powertools (their namespace, dimension `service`). */
-function serviceMetric(
-  metricName: string,
-  period: Duration,
-  statistic: string,
-  dimensions: Record<string, string> = {},
-): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: POWERTOOLS_METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, ...dimensions },
-    period,
-    statistic,
-  });
 }
 
 function graceSetting(name: string, value: unknown): GraceDays {
@@ -277,11 +257,6 @@ export class ProvisionerStack extends Stack {
       logLevel: props.logLevel,
       logRetention: props.logRetention,
     });
-    alarms.addAlarm('SweepGuardTrippedAlarm', {
-      alarmDescription:
-        'The expiry sweep found more accounts due than one run may act on, and acted on none. Check `provisioner sweep --dry-run`, then run it with --allow-mass if the expiries are right.',
-      metric: serviceMetric('sweep_guard_tripped', Duration.hours(1), cloudwatch.Stats.SUM),
-    });
 
     const reconcile = props.reconcile ?? {};
     for (const name of Object.keys(reconcile.balanceThresholds ?? {})) {
@@ -299,22 +274,6 @@ export class ProvisionerStack extends Stack {
       logLevel: props.logLevel,
       logRetention: props.logRetention,
     });
-    alarms.addAlarm('DriftFoundAlarm', {
-      alarmDescription:
-        'Reconciliation confirmed drift between the ledger and a platform (orphans, missing accounts, state mismatches). See `provisioner drift`.',
-      metric: serviceMetric('drift_found', Duration.days(1), cloudwatch.Stats.MAXIMUM),
-    });
-    for (const platform of platformModules.filter((p) => p.reportsBalance)) {
-      const threshold = reconcile.balanceThresholds?.[platform.name] ?? 100;
-      alarms.addAlarm(`BalanceLowAlarm${platform.name[0]?.toUpperCase()}${platform.name.slice(1)}`, {
-        alarmDescription: `The ${platform.title} master account balance is below ${threshold}: top it up before creates are refused.`,
-        metric: serviceMetric('master_balance', Duration.days(1), cloudwatch.Stats.MINIMUM, {
-          platform: platform.name,
-        }),
-        threshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      });
-    }
 
     const prober = new QuarantineProber(this, 'QuarantineProber', {
       ledger,
@@ -323,31 +282,15 @@ export class ProvisionerStack extends Stack {
       logLevel: props.logLevel,
       logRetention: props.logRetention,
     });
-    for (const platform of platformNames) {
-      alarms.addAlarm(`Quarantine${platform[0]?.toUpperCase()}${platform.slice(1)}Alarm`, {
-        alarmDescription: `${platform} was quarantined: most of its calls failed, and its requests are parked until a probe finds it back.`,
-        metric: serviceMetric('platform_quarantined', Duration.minutes(5), cloudwatch.Stats.SUM, {
-          platform,
-        }),
-      });
-    }
-    for (const [name, fn] of [
-      ['Handler', this.handler],
-      ['Sweep', this.sweep.function.function],
-      ['Reconcile', this.reconciliation.function.function],
-      ['Prober', prober.function.function],
-    ] as const) {
-      alarms.addAlarm(`${name}ThrottlesAlarm`, {
-        alarmDescription: `The ${name.toLowerCase()} function was throttled: raise its concurrency or the account's limit.`,
-        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      });
-      const timeout = fn.timeout ?? HANDLER_TIMEOUT;
-      alarms.addAlarm(`${name}DurationAlarm`, {
-        alarmDescription: `The ${name.toLowerCase()} function ran for over 80 % of its ${timeout.toSeconds()} s timeout.`,
-        metric: fn.metricDuration({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-        threshold: timeout.toMilliseconds() * 0.8,
-      });
-    }
+    addOperationsAlarms(alarms, {
+      balanceThresholds: reconcile.balanceThresholds ?? {},
+      functions: [
+        ['Handler', this.handler],
+        ['Sweep', this.sweep.function.function],
+        ['Reconcile', this.reconciliation.function.function],
+        ['Prober', prober.function.function],
+      ],
+    });
     if (props.alarmEmail !== undefined) {
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
         throw new InfraConfigurationError(
