@@ -2,6 +2,7 @@ import type { CredentialCipher } from '../ports/cipher.ts';
 import type { AccountRecord, DriftKind, DriftRecord, Ledger } from '../ports/ledger.ts';
 import type { MasterAccountInfo, SubAccount } from '../ports/platform.ts';
 import type { ConnectedPlatform } from '../ports/platform-module.ts';
+import { collect } from './iterables.ts';
 
 /** What reconciliation needs, all injected. */
 export interface ReconcileDependencies {
@@ -110,12 +111,6 @@ function observe(
       ledgerState: account.state,
     });
   }
-  return out;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
   return out;
 }
 

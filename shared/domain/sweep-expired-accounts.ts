@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ExpiringAccount, Ledger } from '../ports/ledger.ts';
 import type { LifecycleOperation } from '../ports/platform.ts';
 import type { RequestQueue } from '../ports/request-queue.ts';
+import { collect } from './iterables.ts';
 import type { ProvisioningRequestInput } from './request.ts';
 
 /** What the sweep does to one platform's expired accounts. */
@@ -103,12 +104,6 @@ function action(account: ExpiringAccount, kind: SweepAction['action'], reason: s
     reason,
     requestId: sweepRequestId(account.platform, account.tenantId, kind, account.expiresAt),
   };
-}
-
-async function collect(accounts: AsyncIterable<ExpiringAccount>): Promise<ExpiringAccount[]> {
-  const out: ExpiringAccount[] = [];
-  for await (const account of accounts) out.push(account);
-  return out;
 }
 
 /**

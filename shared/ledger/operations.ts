@@ -21,10 +21,7 @@ import {
   rejectionsIndexPartitionKey,
   stateIndexPartitionKey,
 } from './table.ts';
-import type { LedgerTableClient, WriteCondition } from './table-client.ts';
-
-/** The condition of a write that may create or replace its item. */
-const ANY_ITEM: WriteCondition = { ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(pk)' };
+import { ANY_ITEM, type LedgerTableClient } from './table-client.ts';
 
 /**
  * The ledger's operations side, apart from the request path: what the sweep, reconciliation and operators

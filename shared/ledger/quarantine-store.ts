@@ -3,12 +3,10 @@ import type { PlatformName } from '../ports/platform.ts';
 import { isConditionFailure } from './error-translation.ts';
 import { compact, stripKeys } from './items.ts';
 import { quarantinePartitionKey } from './table.ts';
-import type { LedgerTableClient, WriteCondition } from './table-client.ts';
+import { ANY_ITEM, type LedgerTableClient } from './table-client.ts';
 
 const STATE = 'STATE';
 const PARKED = 'PARKED#';
-const ANY_ITEM: WriteCondition = { ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(pk)' };
-
 /**
  * Quarantine items: one state item per quarantined platform, shared by every execution environment, and
  * one item per message parked while it lasts. Each write is a single conditional write, so two handlers

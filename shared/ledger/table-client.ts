@@ -38,6 +38,11 @@ export interface WriteCondition {
   readonly ExpressionAttributeValues?: Record<string, unknown>;
 }
 
+/** The condition of a write that may create or replace its item. */
+export const ANY_ITEM: WriteCondition = {
+  ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(pk)',
+};
+
 /** The expressions of an UpdateItem: what to set, and on which condition. */
 export interface UpdateExpressions extends WriteCondition {
   readonly UpdateExpression: string;
