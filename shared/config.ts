@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_QUARANTINE } from './domain/quarantine.ts';
 import { ConfigurationError } from './errors.ts';
 import type { PlatformSettings, SettingsSource } from './ports/platform-module.ts';
 import { Secret } from './secret.ts';
@@ -129,6 +130,26 @@ export function loadBaseConfig(env: Environment): BaseConfig {
   return parse(z.object(baseShape), env, baseVariables);
 }
 
+// The defaults are the policy's own (see DEFAULT_QUARANTINE), so the two cannot drift apart.
+const quarantineShape = {
+  quarantineMinCalls: positiveInt(DEFAULT_QUARANTINE.minCalls),
+  quarantineWindowMs: positiveInt(DEFAULT_QUARANTINE.windowMs),
+  quarantineFailurePercent: z.coerce
+    .number()
+    .min(1)
+    .max(100)
+    .default(DEFAULT_QUARANTINE.failureRatio * 100),
+  quarantineCoolDownMs: positiveInt(DEFAULT_QUARANTINE.initialCoolDownMs),
+  quarantineMaxCoolDownMs: positiveInt(DEFAULT_QUARANTINE.maxCoolDownMs),
+};
+const quarantineVariables = {
+  quarantineMinCalls: 'QUARANTINE_MIN_CALLS',
+  quarantineWindowMs: 'QUARANTINE_WINDOW_MS',
+  quarantineFailurePercent: 'QUARANTINE_FAILURE_PERCENT',
+  quarantineCoolDownMs: 'QUARANTINE_COOL_DOWN_MS',
+  quarantineMaxCoolDownMs: 'QUARANTINE_MAX_COOL_DOWN_MS',
+};
+
 const runtimeSchema = z
   .object({
     ...baseShape,
@@ -142,11 +163,7 @@ const runtimeSchema = z
     retryBaseSeconds: positiveInt(10),
     retryMaxSeconds: positiveInt(900),
     recordTimeBudgetMs: positiveInt(45_000),
-    quarantineMinCalls: positiveInt(20),
-    quarantineWindowMs: positiveInt(60_000),
-    quarantineFailurePercent: z.coerce.number().min(1).max(100).default(50),
-    quarantineCoolDownMs: positiveInt(60_000),
-    quarantineMaxCoolDownMs: positiveInt(840_000),
+    ...quarantineShape,
   })
   .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
     path: ['kmsKeyId'],
@@ -164,11 +181,7 @@ export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig
     retryBaseSeconds: 'RETRY_BASE_SECONDS',
     retryMaxSeconds: 'RETRY_MAX_SECONDS',
     recordTimeBudgetMs: 'RECORD_TIME_BUDGET_MS',
-    quarantineMinCalls: 'QUARANTINE_MIN_CALLS',
-    quarantineWindowMs: 'QUARANTINE_WINDOW_MS',
-    quarantineFailurePercent: 'QUARANTINE_FAILURE_PERCENT',
-    quarantineCoolDownMs: 'QUARANTINE_COOL_DOWN_MS',
-    quarantineMaxCoolDownMs: 'QUARANTINE_MAX_COOL_DOWN_MS',
+    ...quarantineVariables,
   });
   const { kmsKeyId, localKey, ...rest } = c;
   return {
@@ -364,23 +377,5 @@ export function quarantineSettings(
 
 /** Reads only the `QUARANTINE_*` settings (for the prober, which needs no credentials key). */
 export function loadQuarantineSettings(env: Environment) {
-  return quarantineSettings(
-    parse(
-      z.object({
-        quarantineMinCalls: positiveInt(20),
-        quarantineWindowMs: positiveInt(60_000),
-        quarantineFailurePercent: z.coerce.number().min(1).max(100).default(50),
-        quarantineCoolDownMs: positiveInt(60_000),
-        quarantineMaxCoolDownMs: positiveInt(840_000),
-      }),
-      env,
-      {
-        quarantineMinCalls: 'QUARANTINE_MIN_CALLS',
-        quarantineWindowMs: 'QUARANTINE_WINDOW_MS',
-        quarantineFailurePercent: 'QUARANTINE_FAILURE_PERCENT',
-        quarantineCoolDownMs: 'QUARANTINE_COOL_DOWN_MS',
-        quarantineMaxCoolDownMs: 'QUARANTINE_MAX_COOL_DOWN_MS',
-      },
-    ),
-  );
+  return quarantineSettings(parse(z.object(quarantineShape), env, quarantineVariables));
 }
