@@ -3,23 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { platformModules, platformNames } from '../../shared/platforms/registry.ts';
 import type { PipelineAlarms } from './pipeline-alarms.ts';
-import { POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from './provisioning-function.ts';
-
-/** A metric the functions emit through Powertools (their namespace, dimension `service`). */
-export function serviceMetric(
-  metricName: string,
-  period: Duration,
-  statistic: string,
-  dimensions: Record<string, string> = {},
-): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: POWERTOOLS_METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, ...dimensions },
-    period,
-    statistic,
-  });
-}
+import { serviceMetric } from './provisioning-function.ts';
 
 const capitalised = (name: string) => `${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
 

@@ -2,7 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from './provisioning-function.ts';
+import {
+  POWERTOOLS_METRICS_NAMESPACE,
+  POWERTOOLS_SERVICE_NAME,
+  serviceMetric,
+} from './provisioning-function.ts';
 import type { QueueWithDlq } from './queue-with-dlq.ts';
 
 /** Settings of the {@link OperationsDashboard}. */
@@ -23,17 +27,6 @@ function search(metricName: string, dimensions: readonly string[], statistic: st
     label,
     period: PERIOD,
     usingMetrics: {},
-  });
-}
-
-function serviceMetric(metricName: string, statistic: string, label: string): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: POWERTOOLS_METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
-    statistic,
-    period: PERIOD,
-    label,
   });
 }
 
@@ -93,17 +86,17 @@ export class OperationsDashboard extends Construct {
           graph(
             'Expiry sweep',
             [
-              serviceMetric('sweep_actions_suspend', 'Sum', 'suspends queued'),
-              serviceMetric('sweep_actions_close', 'Sum', 'closes queued'),
-              serviceMetric('sweep_guard_tripped', 'Sum', 'guard tripped'),
+              serviceMetric('sweep_actions_suspend', PERIOD, 'Sum', {}, 'suspends queued'),
+              serviceMetric('sweep_actions_close', PERIOD, 'Sum', {}, 'closes queued'),
+              serviceMetric('sweep_guard_tripped', PERIOD, 'Sum', {}, 'guard tripped'),
             ],
             8,
           ),
           graph(
             'Drift',
             [
-              serviceMetric('drift_found', 'Maximum', 'confirmed'),
-              serviceMetric('drift_candidates', 'Maximum', 'seen once'),
+              serviceMetric('drift_found', PERIOD, 'Maximum', {}, 'confirmed'),
+              serviceMetric('drift_candidates', PERIOD, 'Maximum', {}, 'seen once'),
             ],
             8,
           ),

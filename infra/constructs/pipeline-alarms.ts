@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from './provisioning-function.ts';
+import { serviceMetric } from './provisioning-function.ts';
 import type { QueueWithDlq } from './queue-with-dlq.ts';
 
 /** What {@link PipelineAlarms} watches. */
@@ -128,13 +128,7 @@ export class PipelineAlarms extends Construct {
       alarmDescription:
         'Provisioning requests failed permanently (vendor refused: credentials, account state, parameters). See `provisioner status`.',
       // The handler's own metric (Powertools: the functions' namespace, dimension service).
-      metric: new cloudwatch.Metric({
-        namespace: POWERTOOLS_METRICS_NAMESPACE,
-        metricName: 'requests_failed',
-        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.SUM,
-      }),
+      metric: serviceMetric('requests_failed', Duration.minutes(5), cloudwatch.Stats.SUM),
     });
   }
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +12,24 @@ import { InfraConfigurationError } from '../errors.ts';
 export const POWERTOOLS_SERVICE_NAME = 'provisioner';
 /** `POWERTOOLS_METRICS_NAMESPACE` of every provisioning function. */
 export const POWERTOOLS_METRICS_NAMESPACE = 'Provisioner';
+
+/** A metric the functions emit through Powertools (their namespace, dimension `service`). */
+export function serviceMetric(
+  metricName: string,
+  period: Duration,
+  statistic: string,
+  dimensions: Record<string, string> = {},
+  label?: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: POWERTOOLS_METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, ...dimensions },
+    period,
+    statistic,
+    ...(label === undefined ? {} : { label }),
+  });
+}
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
