@@ -4,22 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
-import type { Output } from '../../cli/output.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { createTables, makeHandler, startSimulators } from '../../local/wiring.ts';
 import { type LocalSimulators, startLocalSimulators } from '../../simulators/local.ts';
+import { capture } from '../support/cli.ts';
 import { eventually } from '../support/fauxqs.ts';
-
-interface Captured extends Output {
-  readonly stdout: string[];
-  readonly stderr: string[];
-}
-
-function capture(): Captured {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: false };
-}
 
 let dir: string;
 let simulators: LocalSimulators;

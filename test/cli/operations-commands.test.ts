@@ -4,21 +4,10 @@ import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
-import type { Output } from '../../cli/output.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { createTables, makeHandler, startSimulators } from '../../local/wiring.ts';
+import { type Captured, capture } from '../support/cli.ts';
 import { eventually } from '../support/fauxqs.ts';
-
-interface Captured extends Output {
-  readonly stdout: string[];
-  readonly stderr: string[];
-}
-
-function capture(): Captured {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: false };
-}
 
 let dir: string;
 let stack: LocalStack;
