@@ -306,7 +306,7 @@ export interface SweepConfig {
   /** Days after `expiresAt` before an account is closed, per platform name; `undefined` never closes. */
   readonly graceDays: ReadonlyMap<string, number | undefined>;
   readonly defaultGraceDays: number | undefined;
-  /** The guard trips above max(`guardMinimum`, `guardPercent` % of active accounts)… */
+  /** The guard trips above max(`guardMinimum`, `guardPercent` % of live (active or suspended) accounts)… */
   readonly guardMinimum: number;
   readonly guardPercent: number;
   /** …and no run acts on more than this many accounts. */

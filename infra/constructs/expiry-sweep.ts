@@ -69,8 +69,7 @@ export class ExpirySweep extends Construct {
       },
     });
     const role = this.function.role;
-    props.ledger.grantExpiryIndexQuery(role);
-    props.ledger.grantStateIndexQuery(role);
+    props.ledger.grantIndexQuery(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LedgerRecordOperations',

@@ -3,8 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
-  LEDGER_EXPIRY_INDEX,
-  LEDGER_STATE_INDEX,
+  ACCOUNT_PARTITION_PREFIX,
+  LEDGER_INDEX,
   LEDGER_TABLE_KEYS,
   LEDGER_TTL_ATTRIBUTE,
   NATURAL_KEY_PARTITION_PREFIX,
@@ -33,17 +33,11 @@ export class LedgerTable extends Construct {
       sortKey: { name: LEDGER_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
       globalSecondaryIndexes: [
         {
-          indexName: LEDGER_STATE_INDEX.indexName,
-          partitionKey: { name: LEDGER_STATE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: LEDGER_STATE_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.ALL,
-        },
-        {
-          indexName: LEDGER_EXPIRY_INDEX.indexName,
-          partitionKey: { name: LEDGER_EXPIRY_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: LEDGER_EXPIRY_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.INCLUDE,
-          nonKeyAttributes: [...LEDGER_EXPIRY_INDEX.projected],
+          indexName: LEDGER_INDEX.indexName,
+          partitionKey: { name: LEDGER_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: LEDGER_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+          // Keys only: suspends, resumes and updates then cost no index write (see shared/ledger/table.ts).
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
         },
       ],
       // Rejection records expire (see shared/ledger/table.ts); nothing else carries the attribute.
@@ -66,7 +60,13 @@ export class LedgerTable extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LedgerReadWrite',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
         resources: [this.table.tableArn],
       }),
     );
@@ -90,29 +90,32 @@ export class LedgerTable extends Construct {
   }
 
   /**
-   * Lets `grantee` query the state index (statement `LedgerStateIndexQuery`), to find accounts by platform
-   * and state without scanning, as a sweep over expiring or stuck accounts would.
+   * Lets `grantee` read account records, and no other item (statement `LedgerAccountRead`): listings read
+   * keys from the keys-only index and the records with BatchGetItem.
    */
-  grantStateIndexQuery(grantee: iam.IGrantable): void {
+  grantAccountRead(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'LedgerStateIndexQuery',
-        actions: ['dynamodb:Query'],
-        resources: [`${this.table.tableArn}/index/${LEDGER_STATE_INDEX.indexName}`],
+        sid: 'LedgerAccountRead',
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACCOUNT_PARTITION_PREFIX}*`] },
+        },
       }),
     );
   }
 
   /**
-   * Lets `grantee` query the expiry index (statement `LedgerExpiryIndexQuery`): the sweep reads only the
-   * accounts that are due.
+   * Lets `grantee` query the index (statement `LedgerIndexQuery`): accounts by platform and phase, the ones
+   * due by expiry, rejections by day, without scanning.
    */
-  grantExpiryIndexQuery(grantee: iam.IGrantable): void {
+  grantIndexQuery(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'LedgerExpiryIndexQuery',
+        sid: 'LedgerIndexQuery',
         actions: ['dynamodb:Query'],
-        resources: [`${this.table.tableArn}/index/${LEDGER_EXPIRY_INDEX.indexName}`],
+        resources: [`${this.table.tableArn}/index/${LEDGER_INDEX.indexName}`],
       }),
     );
   }

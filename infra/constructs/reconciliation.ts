@@ -48,7 +48,8 @@ export class Reconciliation extends Construct {
       },
     });
     const role = this.function.role;
-    props.ledger.grantStateIndexQuery(role);
+    props.ledger.grantIndexQuery(role);
+    props.ledger.grantAccountRead(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LedgerDriftRecords',

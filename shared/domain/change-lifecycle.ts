@@ -11,8 +11,22 @@ const TARGET_STATE = { suspend: 'suspended', resume: 'active', close: 'closed' }
 >;
 
 /**
+ * Whether a suspended account has expired since it was suspended: the sweep's suspend then changes
+ * nothing on the platform but stamps the suspension anew, which files the account among the expired ones
+ * that the sweep closes when their grace ends.
+ */
+function expiredSinceSuspended(account: AccountRecord, at: Date): boolean {
+  if (account.state !== 'suspended' || account.expiresAt === undefined) return false;
+  const expiry = Date.parse(account.expiresAt);
+  const suspended =
+    account.suspendedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(account.suspendedAt);
+  return expiry <= at.getTime() && suspended < expiry;
+}
+
+/**
  * Suspends, resumes or closes the tenant's sub-account. Reaching the state it is already in changes
- * nothing; a closed account stays closed; a platform without the operation refuses it for good.
+ * nothing; a closed account stays closed; a platform without the operation refuses it for good. Returns
+ * the account to save; the caller saves it with the request's conclusion.
  */
 export async function changeLifecycle(
   request: LifecycleRequest,
@@ -22,7 +36,17 @@ export async function changeLifecycle(
 ): Promise<Applied> {
   const action = request.action;
   const target = TARGET_STATE[action];
-  if (account.state === target) return { result: 'no-change', detail: `already ${target}` };
+  if (account.state === target) {
+    const at = now();
+    if (action !== 'suspend' || !expiredSinceSuspended(account, at)) {
+      return { result: 'no-change', detail: `already ${target}` };
+    }
+    return {
+      result: 'no-change',
+      detail: `already suspended; expired ${account.expiresAt}, so it is closed when its grace ends`,
+      account: next(account, request, at, { suspendedAt: at.toISOString() }),
+    };
+  }
   if (account.state === 'closed') {
     throw new RequestNotApplicableError(
       `Cannot ${action} ${request.platform}/${request.tenantId}: the sub-account is closed`,
@@ -39,13 +63,30 @@ export async function changeLifecycle(
     answer = { outcome: 'applied' };
   }
   if (answer.outcome === 'unsupported') throw new RequestNotApplicableError(answer.reason, 'unsupported');
-  await deps.ledger.saveAccount({
+  const at = now();
+  return {
+    result: target,
+    detail: `sub-account ${account.subAccountId}`,
+    account: next(account, request, at, {
+      state: target,
+      suspendedAt: target === 'suspended' ? at.toISOString() : undefined,
+    }),
+  };
+}
+
+/** The account after `request`, with `changes`: the next version, the request's id, no error. */
+function next(
+  account: AccountRecord,
+  request: LifecycleRequest,
+  at: Date,
+  changes: Partial<AccountRecord>,
+): AccountRecord {
+  return {
     ...account,
-    state: target,
+    ...changes,
     version: account.version + 1,
     lastRequestId: request.requestId,
     lastError: undefined,
-    updatedAt: now().toISOString(),
-  });
-  return { result: target, detail: `sub-account ${account.subAccountId}` };
+    updatedAt: at.toISOString(),
+  };
 }

@@ -25,10 +25,12 @@ export interface ProvisioningDependencies {
   readonly generatePassword?: (() => Secret) | undefined;
 }
 
-/** What an action did, for the history. */
+/** What an action did, for the history, and the account record it leaves (saved with the conclusion). */
 export interface Applied {
   readonly result: string;
   readonly detail: string;
+  /** The account to save, version one above the one read; none when the action left it as it was. */
+  readonly account?: AccountRecord | undefined;
 }
 
 /** The connected platform a (validated) request names. */
@@ -85,10 +87,15 @@ export async function claimNaturalKey(
   naturalKey: string,
   deps: ProvisioningDependencies,
 ): Promise<void> {
-  const owner = await deps.ledger.claimNaturalKey(request.platform, naturalKey, request.tenantId);
-  if (owner !== request.tenantId) {
+  const { holder } = await deps.ledger.claimNaturalKey(
+    request.platform,
+    naturalKey,
+    request.tenantId,
+    request.requestId,
+  );
+  if (holder !== request.tenantId) {
     throw new RequestNotApplicableError(
-      `${request.platform} ${platform.naturalKey} ${naturalKey} already belongs to tenant ${owner}`,
+      `${request.platform} ${platform.naturalKey} ${naturalKey} already belongs to tenant ${holder}`,
       'natural-key-taken',
     );
   }

@@ -1,15 +1,24 @@
 import type {
   AccountKey,
   AccountRecord,
+  HistoryEntry,
   HistoryEvent,
   RecordedError,
+  RequestOpening,
   RequestStatus,
+  RequestView,
 } from '../ports/ledger.ts';
 import { changeLifecycle } from './change-lifecycle.ts';
-import { createAccount } from './create-account.ts';
+import {
+  type CreateStart,
+  createAccount,
+  createdExpiry,
+  releaseUnusedClaim,
+  startCreate,
+} from './create-account.ts';
 import { type Applied, type ProvisioningDependencies, provisioned } from './dependencies.ts';
 import { RequestNotApplicableError, RetryLaterError, toRecordedError } from './errors.ts';
-import { fingerprint } from './fingerprint.ts';
+import { fingerprint, storedProfile } from './fingerprint.ts';
 import type { ProvisioningRequest } from './request.ts';
 import { updateAccount } from './update-account.ts';
 
@@ -58,12 +67,15 @@ type OutcomeOf =
 /**
  * Applies one provisioning request, exactly once in effect, whatever the queue and the network do.
  *
- * The ledger has no transactions, so the writes are ordered to make every crash point recognisable:
- * 1. the request's history entry is started (a redelivery of a finished request stops here: duplicate);
- * 2. a create first marks the account `pending` with its request id, *then* calls the platform — so a
- *    retry that finds a pending account looks the sub-account up by its natural key before creating;
- * 3. the account record is written with `lastRequestId` — the commit point of the effect;
- * 4. the history entry is concluded. A retry that finds `lastRequestId` already set only concludes.
+ * The ledger has no transactions, so each step leaves a state the retry recognises; the request path is
+ * two ledger round trips:
+ * 1. read the account and the request's history together (a concluded request stops here: duplicate). A
+ *    create claims its natural key in the same round trip, and the claim marks it in flight: a retry whose
+ *    claim was already held looks the sub-account up by its natural key before creating;
+ * 2. call the platform;
+ * 3. save the account (with `lastRequestId`: the commit point of the effect) beside the history's
+ *    conclusion, which notes the account version it wrote. A retry that finds `lastRequestId` already set
+ *    only concludes; one that finds the conclusion but an older account applies the request again.
  *
  * Malformed messages and permanent failures are recorded and answered (acknowledged); transient ones
  * are recorded as an event and thrown as {@link RetryLaterError} so the queue delivers them again.
@@ -102,6 +114,16 @@ export async function processMessage(
   return { ...outcome, platform: request.platform, action: request.action };
 }
 
+/** One request's delivery, as every step of it needs it. */
+interface Delivery {
+  readonly request: ProvisioningRequest;
+  readonly message: IncomingMessage;
+  readonly key: AccountKey;
+  readonly opening: RequestOpening;
+  readonly deps: ProvisioningDependencies;
+  readonly now: () => Date;
+}
+
 async function processRequest(
   request: ProvisioningRequest,
   message: IncomingMessage,
@@ -111,79 +133,116 @@ async function processRequest(
 ): Promise<OutcomeOf> {
   const key: AccountKey = { platform: request.platform, tenantId: request.tenantId };
   const print = fingerprint(request);
-  const delivery = `delivery ${message.receiveCount} (message ${message.messageId})`;
-  const entry = await deps.ledger.beginRequest(key, {
-    requestId: request.requestId,
-    messageId: message.messageId,
-    platform: request.platform,
-    tenantId: request.tenantId,
-    action: request.action,
-    fingerprint: print,
-    status: 'in-progress',
-    receivedAt: at,
-    events: [{ at, kind: 'received', detail: delivery }],
-  });
-  const isNew = entry.receivedAt === at && entry.messageId === message.messageId;
-  const reused =
-    entry.fingerprint === undefined ? entry.action !== request.action : entry.fingerprint !== print;
-  if (!isNew && reused) {
-    // The caller reused a request id for another intent: applying it would break "one id, one effect",
-    // and treating it as a duplicate would drop it silently. Reject it, on its own record.
-    const text = `requestId ${request.requestId} was already used for another ${entry.action} of this account; a new intent needs a new requestId`;
-    await deps.ledger.recordRejection({
-      messageId: message.messageId,
+  const delivery: Delivery = {
+    request,
+    message,
+    key,
+    deps,
+    now,
+    opening: {
       requestId: request.requestId,
+      messageId: message.messageId,
       platform: request.platform,
       tenantId: request.tenantId,
       action: request.action,
-      status: 'rejected',
-      error: { reason: 'request-id-reused', message: text, retryable: false },
-      issues: [`requestId: ${text}`],
+      fingerprint: print,
       receivedAt: at,
-      finishedAt: at,
-      events: [{ at, kind: 'rejected', detail: text }],
-    });
-    return { kind: 'rejected', requestId: request.requestId, reason: 'request-id-reused', message: text };
+    },
+  };
+  const said = `delivery ${message.receiveCount} (message ${message.messageId})`;
+  // Round trip 1: what the ledger holds, and (a create) the claim on the natural key, side by side.
+  const [read, started] = await Promise.allSettled([
+    deps.ledger.readRequest(key, request.requestId),
+    request.action === 'create' ? startCreate(request, deps, now) : Promise.resolve(undefined),
+  ]);
+  if (read.status === 'rejected') {
+    return concludeFailure(read.reason, delivery, {}, undefined, [{ at, kind: 'received', detail: said }]);
   }
-  if (entry.status !== 'in-progress') {
+  const view = read.value;
+  const start = started.status === 'fulfilled' ? started.value : undefined;
+  const entry = view.request;
+  if (
+    entry &&
+    (entry.fingerprint === undefined ? entry.action !== request.action : entry.fingerprint !== print)
+  ) {
+    // The caller reused a request id for another intent: applying it would break "one id, one effect",
+    // and treating it as a duplicate would drop it silently. Reject it, on its own record.
+    if (request.action === 'create') await releaseUnusedClaim(request, start, view.account, deps);
+    return rejectReuse(delivery, entry, at);
+  }
+  if (entry && entry.status !== 'in-progress' && !lostCommit(entry, view.account)) {
+    if (request.action === 'create') await releaseUnusedClaim(request, start, view.account, deps);
     await deps.ledger.appendEvent(key, request.requestId, {
       at,
       kind: 'duplicate',
-      detail: `${delivery}: already ${entry.status}; nothing done`,
+      detail: `${said}: already ${entry.status}; nothing done`,
     });
     return { kind: 'duplicate', requestId: request.requestId, status: entry.status, result: entry.result };
   }
-  if (!isNew) {
-    await deps.ledger.appendEvent(key, request.requestId, { at, kind: 'redelivered', detail: delivery });
-  }
-
+  // A redelivery may find no history: the first delivery stopped before it recorded anything.
+  const again = entry !== undefined || message.receiveCount > 1;
+  const events: HistoryEvent[] = [{ at, kind: again ? 'redelivered' : 'received', detail: said }];
   try {
-    const account = await deps.ledger.getAccount(key);
-    const applied =
+    if (started.status === 'rejected') throw started.reason;
+    const account = view.account;
+    const applied: Applied =
       account?.lastRequestId === request.requestId
         ? { result: 'recovered', detail: `effect already recorded; account is ${account.state}` }
-        : await apply(request, account, deps, now);
+        : await apply(request, account, start, deps, now);
     const done = now().toISOString();
-    await deps.ledger.concludeRequest(key, request.requestId, {
-      status: 'succeeded',
-      result: applied.result,
-      finishedAt: done,
-      event: { at: done, kind: 'succeeded', detail: `${applied.result}: ${applied.detail}` },
+    // Round trip 2: the account beside the conclusion.
+    await deps.ledger.commitRequest(key, {
+      opening: delivery.opening,
+      events,
+      account: applied.account,
+      conclusion: {
+        status: 'succeeded',
+        result: applied.result,
+        finishedAt: done,
+        event: { at: done, kind: 'succeeded', detail: `${applied.result}: ${applied.detail}` },
+      },
     });
     return { kind: 'applied', requestId: request.requestId, result: applied.result };
   } catch (error) {
-    return await concludeFailure(error, request, key, message, deps, now);
+    return await concludeFailure(error, delivery, view, start, events);
   }
+}
+
+/**
+ * A conclusion whose account write was lost: it noted an account version the stored account never reached.
+ * The conclusion and the account are written side by side, so only the account tells the effect was kept.
+ */
+function lostCommit(entry: HistoryEntry, account: AccountRecord | undefined): boolean {
+  return entry.accountVersion !== undefined && (account?.version ?? 0) < entry.accountVersion;
+}
+
+async function rejectReuse(delivery: Delivery, entry: HistoryEntry, at: string): Promise<OutcomeOf> {
+  const { request, message, deps } = delivery;
+  const text = `requestId ${request.requestId} was already used for another ${entry.action} of this account; a new intent needs a new requestId`;
+  await deps.ledger.recordRejection({
+    messageId: message.messageId,
+    requestId: request.requestId,
+    platform: request.platform,
+    tenantId: request.tenantId,
+    action: request.action,
+    status: 'rejected',
+    error: { reason: 'request-id-reused', message: text, retryable: false },
+    issues: [`requestId: ${text}`],
+    receivedAt: at,
+    finishedAt: at,
+    events: [{ at, kind: 'rejected', detail: text }],
+  });
+  return { kind: 'rejected', requestId: request.requestId, reason: 'request-id-reused', message: text };
 }
 
 async function concludeFailure(
   error: unknown,
-  request: ProvisioningRequest,
-  key: AccountKey,
-  message: IncomingMessage,
-  deps: ProvisioningDependencies,
-  now: () => Date,
-): Promise<MessageOutcome> {
+  delivery: Delivery,
+  view: RequestView,
+  start: CreateStart | undefined,
+  events: readonly HistoryEvent[],
+): Promise<OutcomeOf> {
+  const { request, message, key, deps, now } = delivery;
   const recorded = toRecordedError(error);
   const at = now().toISOString();
   if (recorded.retryable) {
@@ -193,54 +252,114 @@ async function concludeFailure(
       : `delivery ${message.receiveCount} of ${deps.settings.maxReceiveCount} failed; will retry`;
     const event: HistoryEvent = { at, kind: 'attempt-failed', detail, error: recorded };
     // Best effort: if the ledger is what failed, the retry still happens and records it then.
-    await deps.ledger.appendEvent(key, request.requestId, event).catch(() => undefined);
+    await Promise.allSettled([
+      deps.ledger.recordAttempt(key, delivery.opening, [...events, event]),
+      markPending(delivery, view.account, start, at),
+    ]);
     throw new RetryLaterError(request.requestId, error);
   }
   const status = error instanceof RequestNotApplicableError ? 'rejected' : 'failed';
-  await markAccountFailed(key, recorded, request, deps, at);
-  await deps.ledger.concludeRequest(key, request.requestId, {
-    status,
-    error: recorded,
-    finishedAt: at,
-    event: { at, kind: status, detail: recorded.message, error: recorded },
+  const account = failedAccount(delivery, view.account, start, recorded, at);
+  await deps.ledger.commitRequest(key, {
+    opening: delivery.opening,
+    events,
+    account,
+    conclusion: {
+      status,
+      error: recorded,
+      finishedAt: at,
+      event: { at, kind: status, detail: recorded.message, error: recorded },
+    },
   });
+  // No sub-account was made under that key: let it go, so it does not block anyone (a retry claims it again).
+  const naturalKey = account?.state === 'failed' ? account.naturalKey : undefined;
+  if (naturalKey !== undefined)
+    await deps.ledger.releaseNaturalKey(request.platform, naturalKey, request.tenantId);
   return { kind: status, requestId: request.requestId, reason: recorded.reason, message: recorded.message };
 }
 
-/** A permanent failure is written onto the account too, so `status` shows why it is stuck. */
-async function markAccountFailed(
-  key: AccountKey,
-  recorded: RecordedError,
-  request: ProvisioningRequest,
-  deps: ProvisioningDependencies,
+/**
+ * A create that failed for now leaves a `pending` account, so that the tenant's later requests wait behind
+ * it (`waiting-for-create`) instead of finding no account, should the create end in the DLQ. Only then:
+ * the create that succeeds at once never writes it.
+ */
+async function markPending(
+  delivery: Delivery,
+  account: AccountRecord | undefined,
+  start: CreateStart | undefined,
   at: string,
 ): Promise<void> {
-  const account = await deps.ledger.getAccount(key);
-  if (!account) return;
-  const creating = request.action === 'create' && account.pendingRequestId === request.requestId;
-  await deps.ledger.saveAccount({
+  const { request, deps } = delivery;
+  if (request.action !== 'create' || account !== undefined || start?.claim.holder !== request.tenantId)
+    return;
+  await deps.ledger.createAccount({
+    platform: request.platform,
+    tenantId: request.tenantId,
+    state: 'pending',
+    version: 1,
+    naturalKey: start.plan.naturalKey,
+    profile: storedProfile(request.profile),
+    expiresAt: createdExpiry(request, start.expiry),
+    pendingRequestId: request.requestId,
+    createdAt: at,
+    updatedAt: at,
+  });
+}
+
+/**
+ * A permanent failure is written onto the account too, so `status` shows why it is stuck; a create that
+ * held its natural key and failed leaves a `failed` account naming the key (reconciliation adopts a
+ * sub-account that turns up under it).
+ */
+function failedAccount(
+  delivery: Delivery,
+  account: AccountRecord | undefined,
+  start: CreateStart | undefined,
+  recorded: RecordedError,
+  at: string,
+): AccountRecord | undefined {
+  const { request } = delivery;
+  const creating =
+    request.action === 'create' &&
+    start?.claim.holder === request.tenantId &&
+    (account === undefined || account.state === 'pending' || account.state === 'failed');
+  if (!account) {
+    if (!creating || !start) return undefined;
+    return {
+      platform: request.platform,
+      tenantId: request.tenantId,
+      state: 'failed',
+      version: 1,
+      naturalKey: start.plan.naturalKey,
+      profile: request.action === 'create' ? storedProfile(request.profile) : undefined,
+      expiresAt: request.action === 'create' ? createdExpiry(request, start.expiry) : undefined,
+      lastError: recorded,
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+  return {
     ...account,
     state: creating ? 'failed' : account.state,
+    naturalKey: creating && start ? start.plan.naturalKey : account.naturalKey,
     pendingRequestId: creating ? undefined : account.pendingRequestId,
     lastError: recorded,
     version: account.version + 1,
     updatedAt: at,
-  });
-  // No sub-account was made under that key: let it go, so it does not block anyone (a retry claims it again).
-  if (creating && account.naturalKey) {
-    await deps.ledger.releaseNaturalKey(request.platform, account.naturalKey, request.tenantId);
-  }
+  };
 }
 
 async function apply(
   request: ProvisioningRequest,
   account: AccountRecord | undefined,
+  start: CreateStart | undefined,
   deps: ProvisioningDependencies,
   now: () => Date,
 ): Promise<Applied> {
   switch (request.action) {
     case 'create':
-      return createAccount(request, account, deps, now);
+      if (!start) throw new TypeError('A create is applied after startCreate');
+      return createAccount(request, account, start, deps, now);
     case 'update':
       return updateAccount(request, provisioned(account, request), deps, now);
     default:

@@ -131,8 +131,8 @@ async function adopt(
       !a.subAccountId && (a.state === 'pending' || a.state === 'failed') && a.naturalKey === drift.naturalKey,
   );
   if (!intent || !deps.cipher || drift.naturalKey === undefined) return undefined;
-  const owner = await deps.ledger.claimNaturalKey(platform.name, drift.naturalKey, intent.tenantId);
-  if (owner !== intent.tenantId) return undefined;
+  const { holder } = await deps.ledger.claimNaturalKey(platform.name, drift.naturalKey, intent.tenantId);
+  if (holder !== intent.tenantId) return undefined;
   const found = await platform.get(drift.subAccountId);
   if (!found) return undefined;
   const { credentials, ...subAccount } = found;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExpiringAccount, Ledger } from '../ports/ledger.ts';
+import type { DueAccount, Ledger } from '../ports/ledger.ts';
 import type { LifecycleOperation } from '../ports/platform.ts';
 import type { RequestQueue } from '../ports/request-queue.ts';
 import { collect } from './iterables.ts';
@@ -16,7 +16,7 @@ export interface SweepSettings {
   /** Policy per platform name; a platform without one gets {@link SweepSettings.defaultPolicy}. */
   readonly policies: ReadonlyMap<string, ExpiryPolicy>;
   readonly defaultPolicy: ExpiryPolicy;
-  /** The guard trips when a run would act on more than max(`guardMinimum`, `guardPercent` % of active accounts)… */
+  /** The guard trips when a run would act on more than max(`guardMinimum`, `guardPercent` % of live accounts)… */
   readonly guardMinimum: number;
   readonly guardPercent: number;
   /** …and no run, even with `allowMass`, acts on more than this many accounts (the rest wait for the next run). */
@@ -66,7 +66,7 @@ export interface SweepReport {
   readonly now: string;
   readonly dryRun: boolean;
   readonly actions: readonly SweepAction[];
-  /** The most actions this run may take before the guard trips. */
+  /** The most actions this run may take before the guard trips (a lower bound once the count proved the run small enough). */
   readonly threshold: number;
   /** True when the guard stopped the run: nothing was sent. */
   readonly guardTripped: boolean;
@@ -95,7 +95,7 @@ export function sweepRequestId(
   return `sweep:${action}:${expiresAt}:${hash.slice(0, 24)}`;
 }
 
-function action(account: ExpiringAccount, kind: SweepAction['action'], reason: string): SweepAction {
+function action(account: DueAccount, kind: SweepAction['action'], reason: string): SweepAction {
   return {
     platform: account.platform,
     tenantId: account.tenantId,
@@ -108,7 +108,9 @@ function action(account: ExpiringAccount, kind: SweepAction['action'], reason: s
 
 /**
  * The due actions on one platform. Closing wins over suspending: an active account past its grace is
- * closed directly. A platform that cannot suspend is left alone until its grace ends.
+ * closed directly. A platform that cannot suspend is left alone until its grace ends. Each listing reads
+ * only accounts it acts on: `open` ones (active, or suspended before they expired) up to now when the
+ * platform can suspend, else up to the end of the grace; `expired` ones up to the end of the grace.
  */
 async function dueOn(
   platform: SweptPlatform,
@@ -117,27 +119,28 @@ async function dueOn(
   ledger: Ledger,
 ): Promise<SweepAction[]> {
   const out: SweepAction[] = [];
-  const closing = new Set<string>();
-  if (policy.graceDays !== undefined && platform.capabilities.has('close')) {
-    const before = new Date(now.getTime() - policy.graceDays * DAY_MS).toISOString();
-    for (const state of ['active', 'suspended'] as const) {
-      for (const account of await collect(ledger.listExpired(platform.name, state, before))) {
-        out.push(
-          action(
-            account,
-            'close',
-            `expired ${account.expiresAt}; its grace of ${policy.graceDays} days ended by ${now.toISOString()}`,
-          ),
-        );
-        closing.add(account.tenantId);
-      }
+  const canClose = policy.graceDays !== undefined && platform.capabilities.has('close');
+  const canSuspend = platform.capabilities.has('suspend');
+  const closeBefore =
+    canClose && policy.graceDays !== undefined
+      ? new Date(now.getTime() - policy.graceDays * DAY_MS).toISOString()
+      : undefined;
+  const close = (account: DueAccount) =>
+    action(
+      account,
+      'close',
+      `expired ${account.expiresAt}; its grace of ${policy.graceDays} days ended by ${now.toISOString()}`,
+    );
+  if (closeBefore !== undefined) {
+    for (const account of await collect(ledger.listDue(platform.name, 'expired', closeBefore))) {
+      out.push(close(account));
     }
   }
-  if (platform.capabilities.has('suspend')) {
-    for (const account of await collect(ledger.listExpired(platform.name, 'active', now.toISOString()))) {
-      if (closing.has(account.tenantId)) continue;
-      out.push(action(account, 'suspend', `expired ${account.expiresAt}, by ${now.toISOString()}`));
-    }
+  const openBefore = canSuspend ? now.toISOString() : closeBefore;
+  if (openBefore === undefined) return out;
+  for (const account of await collect(ledger.listDue(platform.name, 'open', openBefore))) {
+    if (closeBefore !== undefined && account.expiresAt <= closeBefore) out.push(close(account));
+    else out.push(action(account, 'suspend', `expired ${account.expiresAt}, by ${now.toISOString()}`));
   }
   return out;
 }
@@ -159,7 +162,7 @@ function request(due: SweepAction): ProvisioningRequestInput {
  * with a deterministic request id: overlapping or repeated runs cause one action per account and expiry.
  *
  * The blast-radius guard: a run that would act on more than max(`guardMinimum`, `guardPercent` % of the
- * active accounts) acts on none, records a guard event and reports it, unless `allowMass` is set.
+ * live (active or suspended) accounts) acts on none, records a guard event and reports it, unless `allowMass` is set.
  */
 export async function sweepExpiredAccounts(
   options: SweepOptions,
@@ -174,11 +177,14 @@ export async function sweepExpiredAccounts(
   }
   actions.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
   const { guardMinimum, guardPercent, maxActionsPerRun } = deps.settings;
-  // Counting active accounts reads the state index; only a run big enough to need it pays for it.
-  const active = actions.length > guardMinimum ? await deps.ledger.countAccounts({ state: 'active' }) : 0;
+  // Counting live accounts reads the index; only a run big enough to need it pays for it, and the count
+  // stops once it proves the run small enough (the threshold is then reported as that lower bound).
+  const enough = guardPercent > 0 ? Math.ceil((actions.length * 100) / guardPercent) : 0;
+  const live =
+    actions.length > guardMinimum && enough > 0 ? await deps.ledger.countLiveAccounts(undefined, enough) : 0;
   const threshold = Math.min(
     maxActionsPerRun,
-    Math.max(guardMinimum, Math.floor((active * guardPercent) / 100)),
+    Math.max(guardMinimum, Math.floor((live * guardPercent) / 100)),
   );
   const guardTripped = actions.length > threshold && options.allowMass !== true;
   const base = { now: now.toISOString(), dryRun, actions, threshold, guardTripped };

@@ -31,8 +31,9 @@ export function mergeProfile(
 }
 
 /**
- * Changes what the request names on the platform and in the ledger. A new natural key is claimed before
- * the platform call and the old one released after it, so no other tenant can take either in between.
+ * Changes what the request names on the platform and returns the account to save with the conclusion. A
+ * new natural key is claimed before the platform call and the old one released after it, so no other
+ * tenant can take either in between.
  */
 export async function updateAccount(
   request: UpdateRequest,
@@ -76,19 +77,19 @@ export async function updateAccount(
     credentials = await deps.cipher.seal({ ...current, ...plan.credentials }, context);
   }
   const profile = mergeProfile(account.profile ?? {}, storedProfile(request.profile) ?? {});
-  await deps.ledger.saveAccount({
-    ...account,
-    naturalKey: plan.naturalKey ?? account.naturalKey,
-    profile,
-    credentials,
-    expiresAt: normalise(request.expiresAt) ?? account.expiresAt,
-    version: account.version + 1,
-    lastRequestId: request.requestId,
-    lastError: undefined,
-    updatedAt: now().toISOString(),
-  });
   return {
     result: plan.changed.length > 0 ? 'updated' : 'no-change',
     detail: plan.changed.length > 0 ? `changed ${plan.changed.join(', ')}` : 'nothing to change',
+    account: {
+      ...account,
+      naturalKey: plan.naturalKey ?? account.naturalKey,
+      profile,
+      credentials,
+      expiresAt: normalise(request.expiresAt) ?? account.expiresAt,
+      version: account.version + 1,
+      lastRequestId: request.requestId,
+      lastError: undefined,
+      updatedAt: now().toISOString(),
+    },
   };
 }

@@ -1,28 +1,30 @@
 import { ConcurrentUpdateError } from '../domain/errors.ts';
-import {
-  ACCOUNT_STATES,
-  type AccountFilter,
-  type AccountKey,
-  type AccountRecord,
-  type AccountState,
-  type DriftRecord,
-  type ExpiringAccount,
-  type ExpiringState,
-  type HistoryEntry,
-  type HistoryEvent,
-  type Ledger,
-  type OperationEvent,
-  type ParkedMessage,
-  type QuarantineState,
-  type RequestConclusion,
+import type {
+  AccountFilter,
+  AccountKey,
+  AccountRecord,
+  DriftRecord,
+  DueAccount,
+  ExpiryPhase,
+  HistoryEntry,
+  HistoryEvent,
+  Ledger,
+  NaturalKeyClaim,
+  OperationEvent,
+  ParkedMessage,
+  QuarantineState,
+  RequestCommit,
+  RequestOpening,
+  RequestView,
 } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
 import { accountWriteConflict, isConditionFailure } from './error-translation.ts';
 import { LedgerRequestNotFoundError, LedgerUsageError } from './errors.ts';
 import {
   appendEventUpdate,
+  attemptUpdate,
   checkDay,
-  conclusionUpdate,
+  commitUpdate,
   historyKey,
   rejectionKey,
   sortHistory,
@@ -34,16 +36,20 @@ import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
   CLAIM_SORT_KEY,
-  LEDGER_STATE_INDEX,
   LEDGER_TTL_ATTRIBUTE,
   MESSAGE_SORT_KEY_PREFIX,
   naturalKeyPartitionKey,
   REQUEST_SORT_KEY_PREFIX,
   rejectionsIndexPartitionKey,
-  stateIndexPartitionKey,
   unattributedPartitionKey,
 } from './table.ts';
-import { LedgerTableClient, type LedgerTableOptions, type WriteCondition } from './table-client.ts';
+import {
+  ANY_ITEM,
+  conditionFailureString,
+  LedgerTableClient,
+  type LedgerTableOptions,
+  type WriteCondition,
+} from './table-client.ts';
 
 export type { CapacityKind } from './table-client.ts';
 
@@ -61,36 +67,45 @@ export interface DynamoDbLedgerOptions extends LedgerTableOptions {
 }
 
 /**
- * Write capacity units of a typical create: `beginRequest` → `claimNaturalKey` → `createAccount`
- * (pending) → `saveAccount` (active, sealed credentials and profile) → `concludeRequest`.
+ * Write units of the request path, table and index together, by DynamoDB's billing rules (items under
+ * 1 KB; the bench computes them from the actual items and the index layout):
  *
- * - `table`: one unit per write, every item staying under 1 KB. Measured on dynalite by the ledger tests
- *   with a full Baijiayun record (all product lines, sealed password/partner key/secret key): 992 bytes,
- *   just under the 1 KB unit, so a longer profile (Chinese company names take 3 bytes a character) makes
- *   each account write cost 2 units, on the table and on the index alike. A Cloopen record is far smaller.
- * - `stateIndex`: what DynamoDB adds for the sparse index (dynalite does not count index writes): one unit
- *   when the pending record enters it, two when `pending → active` moves it to another index key
- *   (a delete and a put). History items are not in the index and cost nothing there.
+ * - create: the natural-key claim, the account record, the request's history (3 table units), and the
+ *   record entering the index (1): 4, in two round trips (claim ∥ read, then account ∥ history).
+ * - suspend, resume, update: the account record and the history (2); the index keys do not change.
+ * - close: 2, plus 2 in the index (the record moves to the `closed` phase: a delete and a put).
+ * - a duplicate delivery: 1 (an event appended to the history).
+ *
+ * A Baijiayun record with every product line and a long profile in Chinese may pass 1 KB, and then costs 2
+ * units per account write.
  */
-export const TYPICAL_CREATE_WRITE_UNITS = { table: 5, stateIndex: 3, total: 8 } as const;
+export const TYPICAL_WRITE_UNITS = {
+  create: 4,
+  suspend: 2,
+  resume: 2,
+  update: 2,
+  close: 4,
+  duplicate: 1,
+} as const;
 
 /**
  * The {@link Ledger} on one DynamoDB table (layout in `./table.ts`), from single-item conditional writes
  * only, so it runs on dynalite as on DynamoDB.
  *
- * - `createAccount` / `beginRequest` / `recordRejection` are Puts conditional on the item not existing;
- *   `saveAccount` is a Put conditional on the stored `version` being the one read. Every write is one round
- *   trip; a redelivered `beginRequest` adds one strongly consistent read to return what is stored.
- * - `listAccounts` Queries the sparse state index once per (platform, state) pair the filter leaves open
- *   (up to 2 × 5 for no filter) instead of scanning: a Scan would read every history item too, and the
- *   history grows with every request while the number of accounts does not. Every Query is paged to the end.
+ * - The request path is two round trips: `readRequest` (one BatchGetItem of the account and the request's
+ *   history; a create claims its natural key alongside), then `commitRequest` (the account Put, conditional
+ *   on the version read, beside the history's one UpdateItem). The history of a request is written once
+ *   when it succeeds at its first delivery.
+ * - `listAccounts` / `listRejections` read keys from the one keys-only index and the items with
+ *   BatchGetItem; `listDue` reads only index keys. A Scan would read every history item too, and the
+ *   history grows with every request while the number of accounts does not.
  * - Throttling, 5xx, timeouts and network failures become `DependencyUnavailableError` (retryable);
  *   validation and other client errors are bugs and pass through unchanged (`./error-translation.ts`).
  * - Items hold the domain fields under their own (camelCase) names plus the key attributes, which readers
  *   strip. Undefined values are dropped before writing, at any depth (`./items.ts`).
  *
- * The DynamoDB calls themselves (capacity reporting, paging) are `./table-client.ts`; where history items
- * live and how they are updated is `./history.ts`. Cost: see {@link TYPICAL_CREATE_WRITE_UNITS}.
+ * The DynamoDB calls themselves (capacity reporting, paging, batching) are `./table-client.ts`; where
+ * history items live and how they are updated is `./history.ts`. Cost: see {@link TYPICAL_WRITE_UNITS}.
  *
  * Methods use `this`: call them on the ledger, do not detach them.
  */
@@ -130,19 +145,47 @@ export class DynamoDbLedger implements Ledger {
     });
   }
 
-  async beginRequest(
-    key: AccountKey,
-    entry: HistoryEntry & { readonly requestId: string },
-  ): Promise<HistoryEntry> {
-    const stored = compact(entry) as HistoryEntry;
-    const itemKey = historyKey(key, entry.requestId);
-    if (await this.#putIfAbsent('beginRequest', { ...stored, ...itemKey })) return stored;
-    // A redelivery: hand back what the first delivery stored, so the caller sees its status.
-    const item = await this.#table.get('beginRequest', itemKey);
-    if (item === undefined) {
-      throw new ConcurrentUpdateError(`Request ${entry.requestId} existed a moment ago but is gone now`);
+  async readRequest(key: AccountKey, requestId: string): Promise<RequestView> {
+    const accountKey = { pk: accountPartitionKey(key), sk: ACCOUNT_SORT_KEY };
+    const requestKey = historyKey(key, requestId);
+    const items = await this.#table.batchGet('readRequest', [accountKey, requestKey]);
+    const account = items.find((item) => item.sk === accountKey.sk);
+    const request = items.find((item) => item.sk === requestKey.sk);
+    return {
+      account: account === undefined ? undefined : toAccountRecord(account),
+      request: request === undefined ? undefined : toHistoryEntry(request),
+    };
+  }
+
+  async commitRequest(key: AccountKey, commit: RequestCommit): Promise<void> {
+    const { account } = commit;
+    if (account !== undefined && (account.platform !== key.platform || account.tenantId !== key.tenantId)) {
+      throw new LedgerUsageError(
+        `commitRequest for ${key.platform}/${key.tenantId} was given another account`,
+      );
     }
-    return toHistoryEntry(item);
+    // Side by side: the retry tells which one landed (see `HistoryEntry.accountVersion`).
+    const [saved, concluded] = await Promise.allSettled([
+      account === undefined
+        ? undefined
+        : account.version === 1
+          ? this.createAccount(account)
+          : this.saveAccount(account),
+      this.#conclude(key, commit),
+    ]);
+    if (saved.status === 'rejected') throw saved.reason;
+    if (concluded.status === 'rejected') throw concluded.reason;
+  }
+
+  async recordAttempt(
+    key: AccountKey,
+    opening: RequestOpening,
+    events: readonly HistoryEvent[],
+  ): Promise<void> {
+    await this.#table.update('recordAttempt', historyKey(key, opening.requestId), {
+      ...attemptUpdate(opening, events),
+      ConditionExpression: ANY_ITEM.ConditionExpression,
+    });
   }
 
   async appendEvent(key: AccountKey, requestId: string, event: HistoryEvent): Promise<void> {
@@ -160,25 +203,6 @@ export class DynamoDbLedger implements Ledger {
     }
   }
 
-  async concludeRequest(key: AccountKey, requestId: string, conclusion: RequestConclusion): Promise<void> {
-    const update = conclusionUpdate(conclusion);
-    try {
-      await this.#table.update('concludeRequest', historyKey(key, requestId), {
-        ...update,
-        ConditionExpression: '#status = :inProgress',
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Concluded before (a redelivery): ignored. Never begun is a caller bug worth surfacing.
-      if (!(await this.#requestExists('concludeRequest', key, requestId))) {
-        throw new LedgerRequestNotFoundError(
-          `Cannot conclude request ${requestId} of ${key.platform} account ${key.tenantId}: it was never begun`,
-          error,
-        );
-      }
-    }
-  }
-
   async recordRejection(entry: HistoryEntry & { readonly messageId: string }): Promise<void> {
     const key = rejectionKey(entry, this.#platforms);
     const received = Date.parse(entry.receivedAt);
@@ -191,27 +215,39 @@ export class DynamoDbLedger implements Ledger {
     await this.#putIfAbsent('recordRejection', { ...compact(entry), ...key, ...listing });
   }
 
-  async claimNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<string> {
+  async claimNaturalKey(
+    platform: PlatformName,
+    naturalKey: string,
+    tenantId: string,
+    requestId?: string,
+  ): Promise<NaturalKeyClaim> {
     const key = { pk: naturalKeyPartitionKey(platform, naturalKey), sk: CLAIM_SORT_KEY };
     try {
-      await this.#table.put(
+      const before = await this.#table.put(
         'claimNaturalKey',
-        { ...key, platform, naturalKey, tenantId },
+        compact({ ...key, platform, naturalKey, tenantId, requestId }),
         // Re-claiming one's own key (a retry) succeeds; someone else's fails.
         {
           ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenant',
           ExpressionAttributeValues: { ':tenant': tenantId },
         },
+        { returnOld: true },
       );
-      return tenantId;
+      return { holder: tenantId, heldBefore: before !== undefined };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      // DynamoDB hands back the holder with the failure; dynalite does not, so read it then.
+      const holder =
+        conditionFailureString(error, 'tenantId') ??
+        (await this.#table.get('claimNaturalKey', key))?.tenantId;
+      if (typeof holder !== 'string') {
+        throw new ConcurrentUpdateError(
+          `The claim on ${platform} ${naturalKey} changed while it was read`,
+          error,
+        );
+      }
+      return { holder, heldBefore: false };
     }
-    const item = await this.#table.get('claimNaturalKey', key);
-    if (typeof item?.tenantId !== 'string') {
-      throw new ConcurrentUpdateError(`The claim on ${platform} ${naturalKey} changed while it was read`);
-    }
-    return item.tenantId;
   }
 
   async releaseNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<void> {
@@ -243,10 +279,7 @@ export class DynamoDbLedger implements Ledger {
   }
 
   listAccounts(filter: AccountFilter = {}): AsyncIterable<AccountRecord> {
-    // Read now rather than at the first `next()`, as the port's callers would expect of an argument.
-    const platforms = filter.platform === undefined ? this.#platforms : [filter.platform];
-    const states = filter.state === undefined ? ACCOUNT_STATES : [filter.state];
-    return this.#accountsIn(platforms, states);
+    return this.#operations.listAccounts(filter);
   }
 
   async listUnattributedRejections(day: string): Promise<HistoryEntry[]> {
@@ -293,12 +326,12 @@ export class DynamoDbLedger implements Ledger {
     return this.#operations.listRejections(since, until, now);
   }
 
-  listExpired(platform: PlatformName, state: ExpiringState, before: string): AsyncIterable<ExpiringAccount> {
-    return this.#operations.listExpired(platform, state, before);
+  listDue(platform: PlatformName, phase: ExpiryPhase, before: string): AsyncIterable<DueAccount> {
+    return this.#operations.listDue(platform, phase, before);
   }
 
-  countAccounts(filter?: AccountFilter): Promise<number> {
-    return this.#operations.countAccounts(filter);
+  countLiveAccounts(platform?: PlatformName, upTo?: number): Promise<number> {
+    return this.#operations.countLiveAccounts(platform, upTo);
   }
 
   recordDriftScan(
@@ -325,22 +358,16 @@ export class DynamoDbLedger implements Ledger {
     return this.#operations.listOperations(day);
   }
 
-  /** One Query of the sparse state index per (platform, state) pair, each paged to the end. */
-  async *#accountsIn(
-    platforms: readonly PlatformName[],
-    states: readonly AccountState[],
-  ): AsyncGenerator<AccountRecord> {
-    for (const platform of platforms) {
-      for (const state of states) {
-        for await (const item of this.#table.query('listAccounts', {
-          IndexName: LEDGER_STATE_INDEX.indexName,
-          KeyConditionExpression: '#gsi1pk = :gsi1pk',
-          ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':gsi1pk': stateIndexPartitionKey(platform, state) },
-        })) {
-          yield toAccountRecord(item);
-        }
-      }
+  /** The history half of `commitRequest`; a request concluded before is left as it was (a redelivery). */
+  async #conclude(key: AccountKey, commit: RequestCommit): Promise<void> {
+    try {
+      await this.#table.update(
+        'commitRequest',
+        historyKey(key, commit.opening.requestId),
+        commitUpdate(commit),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -367,11 +394,6 @@ export class DynamoDbLedger implements Ledger {
       if (!isConditionFailure(error)) throw error;
       return false;
     }
-  }
-
-  /** Whether a request's history exists: a key-only read, to tell a redelivery from a caller bug. */
-  async #requestExists(operation: string, key: AccountKey, requestId: string): Promise<boolean> {
-    return (await this.#table.get(operation, historyKey(key, requestId), 'pk')) !== undefined;
   }
 }
 

@@ -1,5 +1,11 @@
 import { KEY_PATTERN } from '../domain/request.ts';
-import type { AccountKey, HistoryEntry, HistoryEvent, RequestConclusion } from '../ports/ledger.ts';
+import type {
+  AccountKey,
+  HistoryEntry,
+  HistoryEvent,
+  RequestCommit,
+  RequestOpening,
+} from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
 import { LedgerUsageError } from './errors.ts';
 import { compact } from './items.ts';
@@ -68,43 +74,98 @@ export function appendEventUpdate(event: HistoryEvent) {
   };
 }
 
-/**
- * The UpdateItem parts that conclude a request; `result`/`error` are set only when present. The values
- * include `:inProgress` for the caller's condition `#status = :inProgress`, which makes the conclusion
- * happen once.
- */
-export function conclusionUpdate(conclusion: RequestConclusion) {
-  const names: Record<string, string> = {
-    '#status': 'status',
-    '#finishedAt': 'finishedAt',
-    '#events': 'events',
-  };
-  const values: Record<string, unknown> = {
-    ':status': conclusion.status,
-    ':finishedAt': conclusion.finishedAt,
-    ':event': [compact(conclusion.event) as HistoryEvent],
-    ':none': [],
-    ':inProgress': 'in-progress',
-  };
-  const sets = [
-    '#status = :status',
-    '#finishedAt = :finishedAt',
-    '#events = list_append(if_not_exists(#events, :none), :event)',
-  ];
-  if (conclusion.result !== undefined) {
-    names['#result'] = 'result';
-    values[':result'] = conclusion.result;
-    sets.push('#result = :result');
+/** An UpdateExpression under construction: its SET clauses with their names and values. */
+class UpdateBuilder {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  readonly sets: string[] = [];
+  #count = 0;
+
+  /** `name = value`, or only where the item has no `name` yet. */
+  set(name: string, value: unknown, onlyIfAbsent = false): this {
+    const ref = this.name(name);
+    const placeholder = this.value(value);
+    this.sets.push(
+      onlyIfAbsent ? `${ref} = if_not_exists(${ref}, ${placeholder})` : `${ref} = ${placeholder}`,
+    );
+    return this;
   }
-  if (conclusion.error !== undefined) {
-    names['#error'] = 'error';
-    values[':error'] = compact(conclusion.error);
-    sets.push('#error = :error');
+
+  /** Appends `events` to the item's event list (started when there is none). */
+  append(events: readonly HistoryEvent[]): this {
+    const ref = this.name('events');
+    this.values[':none'] = [];
+    this.sets.push(`${ref} = list_append(if_not_exists(${ref}, :none), ${this.value(events.map(compact))})`);
+    return this;
+  }
+
+  name(name: string): string {
+    const ref = `#${name}`;
+    this.names[ref] = name;
+    return ref;
+  }
+
+  value(value: unknown): string {
+    this.#count += 1;
+    const ref = `:v${this.#count}`;
+    this.values[ref] = compact(value);
+    return ref;
+  }
+
+  expression(): string {
+    return `SET ${this.sets.join(', ')}`;
+  }
+}
+
+/** Sets each field of a request's opening where the history has none yet: the first delivery's stand. */
+function opened(builder: UpdateBuilder, opening: RequestOpening): UpdateBuilder {
+  for (const [name, value] of Object.entries(compact(opening))) builder.set(name, value, true);
+  return builder;
+}
+
+/**
+ * The UpdateItem parts that write a request's conclusion, starting its history when none was begun: the
+ * history of a request that succeeds at its first delivery is written once, here.
+ *
+ * The condition makes the conclusion happen once: no history yet, or one still in progress, or (a
+ * redelivery re-applying a request whose account write was lost) one that concluded with the very account
+ * version this commit writes.
+ */
+export function commitUpdate(commit: RequestCommit) {
+  const { conclusion, account } = commit;
+  const builder = opened(new UpdateBuilder(), commit.opening)
+    .set('status', conclusion.status)
+    .set('finishedAt', conclusion.finishedAt)
+    .append([...commit.events, conclusion.event]);
+  if (conclusion.result !== undefined) builder.set('result', conclusion.result);
+  if (conclusion.error !== undefined) builder.set('error', conclusion.error);
+  const status = builder.name('status');
+  builder.values[':inProgress'] = 'in-progress';
+  let condition = `attribute_not_exists(${status}) OR ${status} = :inProgress`;
+  if (account !== undefined) {
+    builder.set('accountVersion', account.version);
+    const version = builder.name('accountVersion');
+    builder.values[':accountVersion'] = account.version;
+    condition += ` OR ${version} = :accountVersion`;
   }
   return {
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
+    UpdateExpression: builder.expression(),
+    ConditionExpression: condition,
+    ExpressionAttributeNames: builder.names,
+    ExpressionAttributeValues: builder.values,
+  };
+}
+
+/**
+ * The UpdateItem parts that record a failed attempt: its events are appended, and a history that was never
+ * begun is begun from `opening`, in progress.
+ */
+export function attemptUpdate(opening: RequestOpening, events: readonly HistoryEvent[]) {
+  const builder = opened(new UpdateBuilder(), opening).set('status', 'in-progress', true).append(events);
+  return {
+    UpdateExpression: builder.expression(),
+    ExpressionAttributeNames: builder.names,
+    ExpressionAttributeValues: builder.values,
   };
 }
 

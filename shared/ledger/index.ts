@@ -4,7 +4,7 @@ export {
   createDynamoDbLedger,
   DynamoDbLedger,
   type DynamoDbLedgerOptions,
-  TYPICAL_CREATE_WRITE_UNITS,
+  TYPICAL_WRITE_UNITS,
 } from './dynamodb-ledger.ts';
 export {
   LedgerRequestNotFoundError,
@@ -17,13 +17,13 @@ export {
   accountPartitionKey,
   type CreateLedgerTableOptions,
   createLedgerTable,
-  LEDGER_EXPIRY_INDEX,
+  LEDGER_INDEX,
   LEDGER_KEY_ATTRIBUTES,
-  LEDGER_STATE_INDEX,
   LEDGER_TABLE_KEYS,
   ledgerTableDefinition,
   MESSAGE_SORT_KEY_PREFIX,
+  phaseIndexPartitionKey,
+  phaseIndexSortKey,
   REQUEST_SORT_KEY_PREFIX,
-  stateIndexPartitionKey,
   unattributedPartitionKey,
 } from './table.ts';

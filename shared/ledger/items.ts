@@ -1,11 +1,20 @@
-import type { AccountRecord, ExpiringAccount, HistoryEntry, OperationEvent } from '../ports/ledger.ts';
+import type {
+  AccountRecord,
+  DueAccount,
+  ExpiryPhase,
+  HistoryEntry,
+  OperationEvent,
+} from '../ports/ledger.ts';
+import type { PlatformName } from '../ports/platform.ts';
 import {
   ACCOUNT_SORT_KEY,
+  type AccountPhase,
   accountPartitionKey,
-  EXPIRING_STATES,
-  expiryIndexPartitionKey,
+  LEDGER_INDEX,
   LEDGER_KEY_ATTRIBUTES,
-  stateIndexPartitionKey,
+  NO_EXPIRY,
+  phaseIndexPartitionKey,
+  phaseIndexSortKey,
 } from './table.ts';
 
 /**
@@ -19,22 +28,32 @@ import {
 export type Item = Record<string, unknown>;
 
 /**
- * The item of an account record: its fields plus the table key, and the state index key that files it
- * under its platform and state (only account items carry it, which keeps the index sparse).
+ * Where the index files an account: by its phase, which changes only when the sweep has something new to
+ * do with it (it expired while suspended, it closed, it failed), not with every suspend and resume.
  */
+export function accountPhase(record: AccountRecord): AccountPhase {
+  switch (record.state) {
+    case 'active':
+      return 'open';
+    case 'suspended':
+      return record.expiresAt !== undefined &&
+        record.suspendedAt !== undefined &&
+        Date.parse(record.suspendedAt) >= Date.parse(record.expiresAt)
+        ? 'expired'
+        : 'open';
+    default:
+      return record.state;
+  }
+}
+
+/** The item of an account record: its fields, the table key and its index keys (phase and expiry). */
 export function accountItem(record: AccountRecord): Item {
-  const expiring =
-    record.expiresAt !== undefined && EXPIRING_STATES.some((state) => state === record.state)
-      ? { gsi2pk: expiryIndexPartitionKey(record.platform, record.state) }
-      : {};
   return {
     ...compact(record),
     pk: accountPartitionKey(record),
     sk: ACCOUNT_SORT_KEY,
-    gsi1pk: stateIndexPartitionKey(record.platform, record.state),
-    gsi1sk: record.tenantId,
-    // A full Put replaces the item, so an account that is closed or loses its expiry leaves the index.
-    ...expiring,
+    gsi1pk: phaseIndexPartitionKey(record.platform, accountPhase(record)),
+    gsi1sk: phaseIndexSortKey(record.expiresAt, record.tenantId),
   };
 }
 
@@ -43,13 +62,18 @@ export function toAccountRecord(item: Item): AccountRecord {
   return stripKeys(item) as unknown as AccountRecord;
 }
 
-/** The account an expiry index item projects; `undefined` for an item not shaped like one. */
-export function toExpiringAccount(item: Item): ExpiringAccount | undefined {
-  const { platform, tenantId, state, expiresAt } = item;
-  if (typeof platform !== 'string' || typeof tenantId !== 'string' || typeof expiresAt !== 'string')
-    return undefined;
-  if (state !== 'active' && state !== 'suspended') return undefined;
-  return { platform, tenantId, state, expiresAt };
+/**
+ * The due account an index entry names (keys only: the platform and phase are in `gsi1pk`, the expiry and
+ * tenant in `gsi1sk`); `undefined` for an entry not shaped like one.
+ */
+export function toDueAccount(item: Item, platform: PlatformName, phase: ExpiryPhase): DueAccount | undefined {
+  const sortKey = item[LEDGER_INDEX.sortKey];
+  if (typeof sortKey !== 'string') return undefined;
+  const cut = sortKey.indexOf('#');
+  const expiresAt = sortKey.slice(0, cut);
+  const tenantId = sortKey.slice(cut + 1);
+  if (cut < 0 || expiresAt === NO_EXPIRY || tenantId === '') return undefined;
+  return { platform, tenantId, phase, expiresAt };
 }
 
 /** The operations event an operations item holds. */

@@ -1,25 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ACCOUNT_STATES,
-  type AccountFilter,
-  type DriftRecord,
-  type ExpiringAccount,
-  type ExpiringState,
-  type HistoryEntry,
-  type OperationEvent,
+import type {
+  AccountFilter,
+  AccountRecord,
+  AccountState,
+  DriftRecord,
+  DueAccount,
+  ExpiryPhase,
+  HistoryEntry,
+  OperationEvent,
 } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
 import { checkDay, nextDay } from './history.ts';
-import { compact, stripKeys, toExpiringAccount, toHistoryEntry, toOperationEvent } from './items.ts';
 import {
+  compact,
+  type Item,
+  stripKeys,
+  toAccountRecord,
+  toDueAccount,
+  toHistoryEntry,
+  toOperationEvent,
+} from './items.ts';
+import {
+  ACCOUNT_PHASES,
+  type AccountPhase,
   driftPartitionKey,
-  expiryIndexPartitionKey,
-  LEDGER_EXPIRY_INDEX,
-  LEDGER_STATE_INDEX,
+  LEDGER_INDEX,
   LEDGER_TTL_ATTRIBUTE,
   operationsPartitionKey,
+  phaseIndexPartitionKey,
   rejectionsIndexPartitionKey,
-  stateIndexPartitionKey,
 } from './table.ts';
 import { ANY_ITEM, type LedgerTableClient } from './table-client.ts';
 
@@ -40,12 +49,7 @@ export class LedgerOperations {
   async *listRejections(since: string, until: string, now: Date = new Date()): AsyncGenerator<HistoryEntry> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     for (let day = checkDay(since); day <= checkDay(until); day = nextDay(day)) {
-      for await (const item of this.#table.query('listRejections', {
-        IndexName: LEDGER_STATE_INDEX.indexName,
-        KeyConditionExpression: '#gsi1pk = :gsi1pk',
-        ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
-        ExpressionAttributeValues: { ':gsi1pk': rejectionsIndexPartitionKey(day) },
-      })) {
+      for await (const item of this.#itemsOf('listRejections', rejectionsIndexPartitionKey(day))) {
         // DynamoDB deletes expired items within days, the emulators never: skip them here.
         const ttl = item[LEDGER_TTL_ATTRIBUTE];
         if (typeof ttl === 'number' && ttl < nowSeconds) continue;
@@ -54,39 +58,49 @@ export class LedgerOperations {
     }
   }
 
-  async *listExpired(
-    platform: PlatformName,
-    state: ExpiringState,
-    before: string,
-  ): AsyncGenerator<ExpiringAccount> {
-    // gsi2sk is `{expiresAt}#{tenantId}`: every key of an instant at or before `before` sorts below
+  async *listAccounts(filter: AccountFilter = {}): AsyncGenerator<AccountRecord> {
+    const platforms = filter.platform === undefined ? this.#platforms : [filter.platform];
+    const phases = filter.state === undefined ? ACCOUNT_PHASES : PHASES_OF[filter.state];
+    for (const platform of platforms) {
+      for (const phase of phases) {
+        for await (const item of this.#itemsOf('listAccounts', phaseIndexPartitionKey(platform, phase))) {
+          const account = toAccountRecord(item);
+          if (filter.state === undefined || account.state === filter.state) yield account;
+        }
+      }
+    }
+  }
+
+  async *listDue(platform: PlatformName, phase: ExpiryPhase, before: string): AsyncGenerator<DueAccount> {
+    // gsi1sk is `{expiresAt}#{tenantId}`: every key of an instant at or before `before` sorts below
     // `{before}$`, since `$` follows `#` and expiry instants are ISO strings of one length.
-    for await (const item of this.#table.query('listExpired', {
-      IndexName: LEDGER_EXPIRY_INDEX.indexName,
+    for await (const item of this.#table.query('listDue', {
+      IndexName: LEDGER_INDEX.indexName,
       KeyConditionExpression: '#pk = :pk AND #sk < :upper',
-      ExpressionAttributeNames: {
-        '#pk': LEDGER_EXPIRY_INDEX.partitionKey,
-        '#sk': LEDGER_EXPIRY_INDEX.sortKey,
-      },
-      ExpressionAttributeValues: { ':pk': expiryIndexPartitionKey(platform, state), ':upper': `${before}$` },
+      ExpressionAttributeNames: { '#pk': LEDGER_INDEX.partitionKey, '#sk': LEDGER_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': phaseIndexPartitionKey(platform, phase), ':upper': `${before}$` },
     })) {
-      const account = toExpiringAccount(item);
+      const account = toDueAccount(item, platform, phase);
       if (account) yield account;
     }
   }
 
-  async countAccounts(filter: AccountFilter = {}): Promise<number> {
-    const platforms = filter.platform === undefined ? this.#platforms : [filter.platform];
-    const states = filter.state === undefined ? ACCOUNT_STATES : [filter.state];
+  async countLiveAccounts(platform?: PlatformName, upTo = Number.POSITIVE_INFINITY): Promise<number> {
+    const platforms = platform === undefined ? this.#platforms : [platform];
     let total = 0;
-    for (const platform of platforms) {
-      for (const state of states) {
-        total += await this.#table.count('countAccounts', {
-          IndexName: LEDGER_STATE_INDEX.indexName,
-          KeyConditionExpression: '#gsi1pk = :gsi1pk',
-          ExpressionAttributeNames: { '#gsi1pk': LEDGER_STATE_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':gsi1pk': stateIndexPartitionKey(platform, state) },
-        });
+    for (const name of platforms) {
+      for (const phase of LIVE_PHASES) {
+        if (total >= upTo) return total;
+        total += await this.#table.count(
+          'countLiveAccounts',
+          {
+            IndexName: LEDGER_INDEX.indexName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': LEDGER_INDEX.partitionKey },
+            ExpressionAttributeValues: { ':pk': phaseIndexPartitionKey(name, phase) },
+          },
+          upTo - total,
+        );
       }
     }
     return total;
@@ -151,4 +165,52 @@ export class LedgerOperations {
     });
     return items.map((item) => toOperationEvent(stripKeys(item)));
   }
+
+  /**
+   * The items an index partition lists, in index order: the keys a page of the (keys-only) index gives,
+   * then those items in one BatchGetItem per page.
+   */
+  async *#itemsOf(operation: string, partition: string): AsyncGenerator<Item> {
+    let page: Item[] = [];
+    const flush = async function* (this: LedgerOperations, keys: Item[]) {
+      const items = await this.#table.batchGet(
+        operation,
+        keys.map((key) => ({ pk: key.pk, sk: key.sk })),
+      );
+      const byKey = new Map(items.map((item) => [`${item.pk}\u0000${item.sk}`, item]));
+      for (const key of keys) {
+        const item = byKey.get(`${key.pk}\u0000${key.sk}`);
+        // Gone between the index read and the item read (the index lags the table): skip it.
+        if (item !== undefined) yield item;
+      }
+    };
+    for await (const key of this.#table.query(operation, {
+      IndexName: LEDGER_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': LEDGER_INDEX.partitionKey },
+      ExpressionAttributeValues: { ':pk': partition },
+    })) {
+      page.push(key);
+      if (page.length === ITEMS_PER_READ) {
+        yield* flush.call(this, page);
+        page = [];
+      }
+    }
+    if (page.length > 0) yield* flush.call(this, page);
+  }
 }
+
+/** Keys per BatchGetItem of a listing. */
+const ITEMS_PER_READ = 100;
+
+/** The phases live (active or suspended) accounts are filed under. */
+const LIVE_PHASES = ['open', 'expired'] as const satisfies readonly AccountPhase[];
+
+/** Where accounts of each state may be filed. */
+const PHASES_OF: Readonly<Record<AccountState, readonly AccountPhase[]>> = {
+  active: ['open'],
+  suspended: LIVE_PHASES,
+  pending: ['pending'],
+  closed: ['closed'],
+  failed: ['failed'],
+};

@@ -1,5 +1,6 @@
 import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -10,6 +11,20 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { toLedgerError } from './error-translation.ts';
 import type { Item } from './items.ts';
+
+/** DynamoDB's most keys per BatchGetItem. */
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * The string attribute `name` of the item a failed conditional write returned
+ * (`ReturnValuesOnConditionCheckFailure`), which comes marshalled even through the document client;
+ * `undefined` when the error carries none (dynalite ignores the parameter).
+ */
+export function conditionFailureString(error: unknown, name: string): string | undefined {
+  const item = (error as { Item?: Record<string, { S?: unknown } | undefined> } | undefined)?.Item;
+  const value = item?.[name]?.S;
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** Whether consumed capacity was spent reading or writing. */
 export type CapacityKind = 'read' | 'write';
@@ -92,13 +107,58 @@ export class LedgerTableClient {
     return Item;
   }
 
-  /** Puts `item` (key attributes included) if `condition` holds. */
-  async put(operation: string, item: Item, condition: WriteCondition): Promise<void> {
-    await this.#call(operation, 'write', () =>
+  /**
+   * Puts `item` (key attributes included) if `condition` holds. With `returnOld`, resolves to the item it
+   * replaced (none: `undefined`), and a failed condition carries the stored item where DynamoDB returns it
+   * (`ReturnValuesOnConditionCheckFailure`; dynalite does not, see {@link conditionFailureString}).
+   */
+  async put(
+    operation: string,
+    item: Item,
+    condition: WriteCondition,
+    options: { readonly returnOld?: boolean } = {},
+  ): Promise<Item | undefined> {
+    const returns = options.returnOld
+      ? { ReturnValues: 'ALL_OLD' as const, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
+      : {};
+    const { Attributes } = await this.#call(operation, 'write', () =>
       this.#client.send(
-        new PutCommand({ TableName: this.#tableName, Item: item, ...condition, ...this.#returnCapacity }),
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: item,
+          ...condition,
+          ...returns,
+          ...this.#returnCapacity,
+        }),
       ),
     );
+    return Attributes;
+  }
+
+  /**
+   * The items at `keys` that exist, in one strongly consistent BatchGetItem per 100 keys, keys DynamoDB
+   * leaves unprocessed asked for again. Order is not kept: callers match items by key.
+   */
+  async batchGet(operation: string, keys: readonly Item[]): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let pending: Item[] = keys.slice(start, start + BATCH_GET_LIMIT);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt * 25, 1_000)));
+        const output = await this.#call(operation, 'read', () =>
+          this.#client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.#tableName]: { Keys: pending, ConsistentRead: true } },
+              ...this.#returnCapacity,
+            }),
+          ),
+        );
+        found.push(...(output.Responses?.[this.#tableName] ?? []));
+        pending = output.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   /** Updates the item at `key` as `expressions` say, if their condition holds. */
@@ -139,11 +199,19 @@ export class LedgerTableClient {
     } while (startKey !== undefined);
   }
 
-  /** How many items a Query matches (`Select: COUNT`), paged to the end; reads cost as for the items. */
-  async count(operation: string, input: Omit<QueryCommandInput, 'TableName'>): Promise<number> {
+  /**
+   * How many items a Query matches (`Select: COUNT`), paged to the end or until `upTo` are counted; reads
+   * cost as for the items.
+   */
+  async count(
+    operation: string,
+    input: Omit<QueryCommandInput, 'TableName'>,
+    upTo = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
     let startKey: Item | undefined;
     let total = 0;
     do {
+      const left = upTo - total;
       const page = await this.#call(operation, 'read', () =>
         this.#client.send(
           new QueryCommand({
@@ -151,13 +219,14 @@ export class LedgerTableClient {
             ...input,
             Select: 'COUNT',
             ...this.#returnCapacity,
+            ...(Number.isFinite(left) ? { Limit: left } : {}),
             ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
           }),
         ),
       );
       total += page.Count ?? 0;
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    } while (startKey !== undefined && total < upTo);
     return total;
   }
 
@@ -169,7 +238,7 @@ export class LedgerTableClient {
   }
 
   /** Sends one call: translates its failure and reports the capacity it consumed. */
-  async #call<T extends { ConsumedCapacity?: ConsumedCapacity | undefined }>(
+  async #call<T extends { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] | undefined }>(
     operation: string,
     kind: CapacityKind,
     send: () => Promise<T>,
@@ -182,7 +251,11 @@ export class LedgerTableClient {
     }
     // Called through a local so that the callback sees no `this`, as a plain function would.
     const report = this.#onConsumedCapacity;
-    const units = output.ConsumedCapacity?.CapacityUnits;
+    const consumed = output.ConsumedCapacity;
+    // Batch calls report one entry per table.
+    const units = Array.isArray(consumed)
+      ? consumed.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0)
+      : consumed?.CapacityUnits;
     if (report !== undefined && units !== undefined) report(units, operation, kind);
     return output;
   }

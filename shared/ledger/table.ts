@@ -7,9 +7,8 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
-  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { AccountKey, AccountState } from '../ports/ledger.ts';
+import type { AccountKey } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
 import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts';
 
@@ -22,46 +21,39 @@ import { LedgerTableMismatchError, LedgerTableNotReadyError } from './errors.ts'
  *
  * | item | `pk` | `sk` | `gsi1pk` / `gsi1sk` |
  * |---|---|---|---|
- * | account record | `ACCOUNT#{platform}#{tenantId}` | `STATE` | `{platform}#{state}` / `{tenantId}` |
+ * | account record | `ACCOUNT#{platform}#{tenantId}` | `STATE` | `{platform}#{phase}` / `{expiresAt or ~}#{tenantId}` |
  * | request history | `ACCOUNT#{platform}#{tenantId}` | `REQUEST#{requestId}` | — |
- * | rejected message, valid account | `ACCOUNT#{platform}#{tenantId}` | `MESSAGE#{messageId}` | — |
- * | rejected message, no valid account | `UNATTRIBUTED#{YYYY-MM-DD}` | `MESSAGE#{messageId}` | — |
+ * | rejected message, valid account | `ACCOUNT#{platform}#{tenantId}` | `MESSAGE#{messageId}` | `REJECTED#{day}` / `{receivedAt}#{messageId}` |
+ * | rejected message, no valid account | `UNATTRIBUTED#{YYYY-MM-DD}` | `MESSAGE#{messageId}` | `REJECTED#{day}` / `{receivedAt}#{messageId}` |
  * | natural-key claim (friendlyName, mobile) | `NATURALKEY#{platform}#{naturalKey}` | `CLAIM` | — |
  * | operations event (a tripped sweep guard) | `OPERATIONS#{YYYY-MM-DD}` | `{at}#{kind}#{id}` | — |
  * | drift seen by reconciliation | `DRIFT#{platform}` | `{kind}:{subAccountId}` | — |
  * | quarantine of a platform / a message parked by it | `QUARANTINE#{platform}` | `STATE` / `PARKED#{messageId}` | — |
  *
- * Rejection records (both kinds) also carry `gsi1pk` = `REJECTED#{YYYY-MM-DD}` and `gsi1sk` =
- * `{receivedAt}#{messageId}`, so `listRejections` reads them by day without a Scan, and a `ttl`.
- *
- * An account record that is active or suspended and has an `expiresAt` also carries `gsi2pk` =
- * `{platform}#{state}`: with `expiresAt` itself as sort key, that is the expiry index. Reusing the record's
- * own field keeps a full account item under DynamoDB's 1 KB write unit.
- *
- * An account and all its history share one partition, so `getHistory` is one Query per item kind. Both
- * indexes are sparse: only account records carry their keys, so history never costs index writes, and an
- * account leaves the expiry index when it is closed (or loses its expiry).
+ * One sparse index, {@link LEDGER_INDEX}, keys only. Its keys hold what changes rarely: the account's
+ * *phase* (`open`: active, or suspended before it expired; `expired`: suspended at or after its expiry;
+ * `pending`, `closed`, `failed`) and its expiry, never the active/suspended state itself. So a suspend or a
+ * resume before expiry, a profile update or a credentials change leaves the index untouched and costs no
+ * index write, and the expiry sweep still reads exactly the accounts due: `open` ones up to now (suspend),
+ * `expired` ones up to now − grace (close). History items are not in the index. Readers that need whole
+ * records (`listAccounts`, `listRejections`) read the keys from the index and the items with BatchGetItem.
  */
 export const LEDGER_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
-/** The sparse index of account records by platform and state (`listAccounts`). Projects every attribute. */
-export const LEDGER_STATE_INDEX = {
-  indexName: 'byPlatformState',
+/** The one index: account records by platform, phase and expiry; rejections by day. Keys only. */
+export const LEDGER_INDEX = {
+  indexName: 'byPhase',
   partitionKey: 'gsi1pk',
   sortKey: 'gsi1sk',
 } as const;
 
-/**
- * The sparse index of active and suspended accounts by platform, state and expiry (`listExpired`): the
- * expiry sweep reads only the accounts that are due, however large the table. It projects only what the
- * sweep reads.
- */
-export const LEDGER_EXPIRY_INDEX = {
-  indexName: 'byExpiry',
-  partitionKey: 'gsi2pk',
-  sortKey: 'expiresAt',
-  projected: ['platform', 'tenantId', 'state'],
-} as const;
+/** Where an account record is filed in {@link LEDGER_INDEX}: `open`/`expired` are the live phases. */
+export const ACCOUNT_PHASES = ['open', 'expired', 'pending', 'closed', 'failed'] as const;
+/** One of {@link ACCOUNT_PHASES}. */
+export type AccountPhase = (typeof ACCOUNT_PHASES)[number];
+
+/** `gsi1sk` of an account without an expiry: `~` sorts after every ISO instant, so it is never due. */
+export const NO_EXPIRY = '~';
 
 /**
  * The attribute DynamoDB's TTL deletes items by (epoch seconds). Only rejection records carry it; neither
@@ -69,16 +61,12 @@ export const LEDGER_EXPIRY_INDEX = {
  */
 export const LEDGER_TTL_ATTRIBUTE = 'ttl';
 
-/** The states in the expiry index: the ones the sweep acts on. */
-export const EXPIRING_STATES = ['active', 'suspended'] as const;
-
 /** Attributes that exist only for DynamoDB's sake; readers strip them before handing items out. */
 export const LEDGER_KEY_ATTRIBUTES: readonly string[] = [
   LEDGER_TABLE_KEYS.partitionKey,
   LEDGER_TABLE_KEYS.sortKey,
-  LEDGER_STATE_INDEX.partitionKey,
-  LEDGER_STATE_INDEX.sortKey,
-  LEDGER_EXPIRY_INDEX.partitionKey,
+  LEDGER_INDEX.partitionKey,
+  LEDGER_INDEX.sortKey,
   LEDGER_TTL_ATTRIBUTE,
 ];
 
@@ -89,9 +77,12 @@ export const REQUEST_SORT_KEY_PREFIX = 'REQUEST#';
 /** `sk` prefix of rejected messages. */
 export const MESSAGE_SORT_KEY_PREFIX = 'MESSAGE#';
 
+/** `pk` prefix of account partitions (records and histories). */
+export const ACCOUNT_PARTITION_PREFIX = 'ACCOUNT#';
+
 /** `pk` of an account's partition. */
 export function accountPartitionKey(key: AccountKey): string {
-  return `ACCOUNT#${key.platform}#${key.tenantId}`;
+  return `${ACCOUNT_PARTITION_PREFIX}${key.platform}#${key.tenantId}`;
 }
 
 /** `pk` prefix of natural-key claims (the deployed handler may delete only these). */
@@ -110,7 +101,7 @@ export function unattributedPartitionKey(day: string): string {
   return `UNATTRIBUTED#${day}`;
 }
 
-/** `gsi1pk` of a rejection record: rejections are listed by UTC day on the state index. */
+/** `gsi1pk` of a rejection record: rejections are listed by UTC day on the index. */
 export function rejectionsIndexPartitionKey(day: string): string {
   return `REJECTED#${day}`;
 }
@@ -139,14 +130,14 @@ export function operationsPartitionKey(day: string): string {
   return `${OPERATIONS_PARTITION_PREFIX}${day}`;
 }
 
-/** `gsi2pk` of an account record in the expiry index. */
-export function expiryIndexPartitionKey(platform: PlatformName, state: AccountState): string {
-  return `${platform}#${state}`;
+/** `gsi1pk` of an account record: its platform and phase. */
+export function phaseIndexPartitionKey(platform: PlatformName, phase: AccountPhase): string {
+  return `${platform}#${phase}`;
 }
 
-/** `gsi1pk` of an account record. */
-export function stateIndexPartitionKey(platform: PlatformName, state: AccountState): string {
-  return `${platform}#${state}`;
+/** `gsi1sk` of an account record: its expiry (or {@link NO_EXPIRY}), then its tenant. */
+export function phaseIndexSortKey(expiresAt: string | undefined, tenantId: string): string {
+  return `${expiresAt ?? NO_EXPIRY}#${tenantId}`;
 }
 
 const KEY_SCHEMA: KeySchemaElement[] = [
@@ -155,45 +146,31 @@ const KEY_SCHEMA: KeySchemaElement[] = [
 ];
 
 const INDEX_KEY_SCHEMA: KeySchemaElement[] = [
-  { AttributeName: LEDGER_STATE_INDEX.partitionKey, KeyType: 'HASH' },
-  { AttributeName: LEDGER_STATE_INDEX.sortKey, KeyType: 'RANGE' },
-];
-
-const EXPIRY_INDEX_KEY_SCHEMA: KeySchemaElement[] = [
-  { AttributeName: LEDGER_EXPIRY_INDEX.partitionKey, KeyType: 'HASH' },
-  { AttributeName: LEDGER_EXPIRY_INDEX.sortKey, KeyType: 'RANGE' },
+  { AttributeName: LEDGER_INDEX.partitionKey, KeyType: 'HASH' },
+  { AttributeName: LEDGER_INDEX.sortKey, KeyType: 'RANGE' },
 ];
 
 const ATTRIBUTE_DEFINITIONS: AttributeDefinition[] = [
   LEDGER_TABLE_KEYS.partitionKey,
   LEDGER_TABLE_KEYS.sortKey,
-  LEDGER_STATE_INDEX.partitionKey,
-  LEDGER_STATE_INDEX.sortKey,
-  LEDGER_EXPIRY_INDEX.partitionKey,
-  LEDGER_EXPIRY_INDEX.sortKey,
+  LEDGER_INDEX.partitionKey,
+  LEDGER_INDEX.sortKey,
 ].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
 
-/** The expiry index, as CreateTable and UpdateTable take it. */
-const expiryIndex: GlobalSecondaryIndex = {
-  IndexName: LEDGER_EXPIRY_INDEX.indexName,
-  KeySchema: EXPIRY_INDEX_KEY_SCHEMA,
-  Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...LEDGER_EXPIRY_INDEX.projected] },
-};
-
-/** The CreateTable request for a ledger table: on-demand billing, the key schema and the state index. */
+/** The CreateTable request for a ledger table: on-demand billing, the key schema and the index. */
 export function ledgerTableDefinition(tableName: string): CreateTableCommandInput {
   const index: GlobalSecondaryIndex = {
-    IndexName: LEDGER_STATE_INDEX.indexName,
+    IndexName: LEDGER_INDEX.indexName,
     KeySchema: INDEX_KEY_SCHEMA,
-    // ALL: listAccounts returns whole records without a read per item; account records are small.
-    Projection: { ProjectionType: 'ALL' },
+    // Keys only: an index write happens only when an index key changes, never for a state or profile change.
+    Projection: { ProjectionType: 'KEYS_ONLY' },
   };
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: ATTRIBUTE_DEFINITIONS,
     KeySchema: KEY_SCHEMA,
-    GlobalSecondaryIndexes: [index, expiryIndex],
+    GlobalSecondaryIndexes: [index],
   };
 }
 
@@ -217,38 +194,8 @@ export async function createLedgerTable(
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
   }
-  let table = await waitUntilActive(client, tableName, options.timeoutMs ?? 300_000);
-  assertLedgerShape(table, { expiryIndex: false });
-  if (!table.GlobalSecondaryIndexes?.some((i) => i.IndexName === LEDGER_EXPIRY_INDEX.indexName)) {
-    // A table kept from before the expiry index (`npm start --data`): add it, as a deploy would.
-    let refusal: unknown;
-    try {
-      await addExpiryIndex(client, tableName);
-      table = await waitUntilActive(client, tableName, options.timeoutMs ?? 300_000);
-    } catch (error) {
-      refusal = error;
-    }
-    if (!table.GlobalSecondaryIndexes?.some((i) => i.IndexName === LEDGER_EXPIRY_INDEX.indexName)) {
-      // dynalite cannot add an index to an existing table.
-      throw new LedgerTableMismatchError(
-        `Table ${tableName} predates the ${LEDGER_EXPIRY_INDEX.indexName} index and this DynamoDB could not add it: start the local stack with a new --data directory (or none)`,
-        refusal,
-      );
-    }
-  }
-  assertLedgerShape(table, { expiryIndex: true });
-}
-
-async function addExpiryIndex(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new UpdateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: ATTRIBUTE_DEFINITIONS.filter((a) =>
-        EXPIRY_INDEX_KEY_SCHEMA.some((k) => k.AttributeName === a.AttributeName),
-      ),
-      GlobalSecondaryIndexUpdates: [{ Create: expiryIndex }],
-    }),
-  );
+  const table = await waitUntilActive(client, tableName, options.timeoutMs ?? 300_000);
+  assertLedgerShape(table);
 }
 
 async function waitUntilActive(
@@ -275,21 +222,19 @@ async function waitUntilActive(
   }
 }
 
-function assertLedgerShape(table: TableDescription, required: { readonly expiryIndex: boolean }): void {
+function assertLedgerShape(table: TableDescription): void {
   const sameKeys = (actual: KeySchemaElement[] | undefined, expected: KeySchemaElement[]) =>
     JSON.stringify((actual ?? []).map((k) => [k.AttributeName, k.KeyType])) ===
     JSON.stringify(expected.map((k) => [k.AttributeName, k.KeyType]));
-  const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === LEDGER_STATE_INDEX.indexName);
-  const expiry = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === LEDGER_EXPIRY_INDEX.indexName);
+  const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === LEDGER_INDEX.indexName);
   if (
     !sameKeys(table.KeySchema, KEY_SCHEMA) ||
     index === undefined ||
-    !sameKeys(index.KeySchema, INDEX_KEY_SCHEMA) ||
-    (required.expiryIndex && expiry === undefined) ||
-    (expiry !== undefined && !sameKeys(expiry.KeySchema, EXPIRY_INDEX_KEY_SCHEMA))
+    !sameKeys(index.KeySchema, INDEX_KEY_SCHEMA)
   ) {
+    // A table of the earlier layout (`npm start --data` kept from before) lands here too: its indexes differ.
     throw new LedgerTableMismatchError(
-      `Table ${table.TableName} exists but is not a ledger table: it needs keys pk/sk, index ${LEDGER_STATE_INDEX.indexName} on gsi1pk/gsi1sk and index ${LEDGER_EXPIRY_INDEX.indexName} on gsi2pk/expiresAt`,
+      `Table ${table.TableName} exists but is not a ledger table of this version: it needs keys pk/sk and index ${LEDGER_INDEX.indexName} on gsi1pk/gsi1sk (a local --data directory from an earlier version needs a new directory)`,
     );
   }
 }

@@ -36,8 +36,13 @@ export interface AccountRecord extends AccountKey {
   /** ISO 8601: when the expiry sweep acts on the account. */
   readonly expiresAt?: string | undefined;
   readonly credentials?: SealedCredentials | undefined;
-  /** The request whose platform call may be in flight: a retry of it must look before it creates. */
+  /** A create that failed for now and is being retried (state `pending`): later requests wait behind it. */
   readonly pendingRequestId?: string | undefined;
+  /**
+   * When the account was last suspended. A suspension at or after `expiresAt` starts the expiry grace: the
+   * ledger then files the account among the expired ones, which the sweep closes when the grace ends.
+   */
+  readonly suspendedAt?: string | undefined;
   /** The last request whose effect this record reflects. */
   readonly lastRequestId?: string | undefined;
   readonly lastError?: RecordedError | undefined;
@@ -75,6 +80,12 @@ export interface HistoryEntry {
   readonly issues?: readonly string[] | undefined;
   readonly receivedAt: string;
   readonly finishedAt?: string | undefined;
+  /**
+   * The account version this request's conclusion wrote, when it wrote the account. The account write and
+   * the conclusion are made side by side, so a conclusion can outlive a lost account write: a redelivery
+   * that finds the account below this version applies the request again instead of calling it a duplicate.
+   */
+  readonly accountVersion?: number | undefined;
   /** Appended to, never rewritten. */
   readonly events: readonly HistoryEvent[];
 }
@@ -88,14 +99,52 @@ export interface RequestConclusion {
   readonly event: HistoryEvent;
 }
 
-/** The states the expiry sweep acts on, and so the states the ledger indexes by expiry. */
-export type ExpiringState = 'active' | 'suspended';
+/**
+ * Where an account stands in its expiry: `open` (active, or suspended before it expired) is due for
+ * suspension at `expiresAt`; `expired` (suspended at or after its expiry) is due for closing when its grace
+ * ends. The sweep reads accounts by phase and expiry, so it reads only the ones it acts on.
+ */
+export type ExpiryPhase = 'open' | 'expired';
 
-/** An account as the expiry index lists it: what the sweep needs to decide, no more. */
-export interface ExpiringAccount extends AccountKey {
-  readonly state: ExpiringState;
+/** An account as the expiry listing gives it: what the sweep needs to act, no more. */
+export interface DueAccount extends AccountKey {
+  readonly phase: ExpiryPhase;
   /** ISO 8601 UTC. */
   readonly expiresAt: string;
+}
+
+/** What the ledger holds about one request of one account, read in one round trip. */
+export interface RequestView {
+  readonly account?: AccountRecord | undefined;
+  /** The request's history, if an earlier delivery recorded one (concluded, or failed for now). */
+  readonly request?: HistoryEntry | undefined;
+}
+
+/** The outcome of {@link Ledger.claimNaturalKey}. */
+export interface NaturalKeyClaim {
+  /** The tenant that holds the key: the claimant itself, or another tenant when the key is taken. */
+  readonly holder: string;
+  /**
+   * True when the claimant held the key before this call: an earlier attempt of its create may have
+   * reached the platform, so the create looks the sub-account up before it makes one.
+   */
+  readonly heldBefore: boolean;
+}
+
+/** The history fields a request's record starts with (its first delivery's). */
+export type RequestOpening = Omit<HistoryEntry, 'status' | 'result' | 'error' | 'finishedAt' | 'events'> & {
+  readonly requestId: string;
+  readonly receivedAt: string;
+};
+
+/** How a request ends: its conclusion, and the account record it leaves, written side by side. */
+export interface RequestCommit {
+  readonly opening: RequestOpening;
+  /** Events of this delivery before the conclusion's own (`received`, `redelivered`, …). */
+  readonly events: readonly HistoryEvent[];
+  readonly conclusion: RequestConclusion;
+  /** The account to save (`version` one above the stored one, or 1 for a new record). */
+  readonly account?: AccountRecord | undefined;
 }
 
 /** Something an operation (not a request) did or refused, kept for operators: a tripped sweep guard. */
@@ -170,15 +219,22 @@ export interface Ledger {
   createAccount(record: AccountRecord): Promise<void>;
   /** Replaces the record if its stored version is `record.version - 1`; else `ConcurrentUpdateError`. */
   saveAccount(record: AccountRecord): Promise<void>;
+  /** The account and one request's history, in one strongly consistent round trip. */
+  readRequest(key: AccountKey, requestId: string): Promise<RequestView>;
   /**
-   * Starts the history of a request, or returns the one already there (a redelivery): the caller checks
-   * its status to recognise a duplicate.
+   * Concludes a request and saves the account it leaves, in one round trip (the two writes are made side
+   * by side). The account write is conditional as in {@link Ledger.saveAccount} / {@link Ledger.createAccount}
+   * (`ConcurrentUpdateError`); the conclusion is written once: a request concluded before is left as it
+   * was, unless its account write was lost (its `accountVersion` is above the stored account's).
    */
-  beginRequest(key: AccountKey, entry: HistoryEntry & { readonly requestId: string }): Promise<HistoryEntry>;
-  /** Appends an event to a request's history. */
+  commitRequest(key: AccountKey, commit: RequestCommit): Promise<void>;
+  /**
+   * Appends events to a request's history, starting the history (status `in-progress`) from `opening`
+   * when there is none yet: how a failed attempt is recorded before the queue delivers the message again.
+   */
+  recordAttempt(key: AccountKey, opening: RequestOpening, events: readonly HistoryEvent[]): Promise<void>;
+  /** Appends an event to an existing request's history (a duplicate delivery). */
   appendEvent(key: AccountKey, requestId: string, event: HistoryEvent): Promise<void>;
-  /** Records the end of a request (once; a second conclusion of a finished request is ignored). */
-  concludeRequest(key: AccountKey, requestId: string, conclusion: RequestConclusion): Promise<void>;
   /**
    * Records a message that was rejected before it could be applied. Filed under its account when the
    * message names a valid platform and tenant, else under the day's unattributed rejections. Idempotent
@@ -187,10 +243,16 @@ export interface Ledger {
   recordRejection(entry: HistoryEntry & { readonly messageId: string }): Promise<void>;
   /**
    * Claims a platform's natural key (Cloopen friendlyName, Baijiayun mobile) for a tenant, so that two
-   * tenants can never be given, or adopt, the same sub-account. Returns the tenant that holds the claim:
-   * `tenantId` itself when the claim is new or already its own, another tenant when the key is taken.
+   * tenants can never be given, or adopt, the same sub-account. The claim also marks the create in flight:
+   * it names `requestId`, and {@link NaturalKeyClaim.heldBefore} tells a retry that an earlier attempt may
+   * have reached the platform.
    */
-  claimNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<string>;
+  claimNaturalKey(
+    platform: PlatformName,
+    naturalKey: string,
+    tenantId: string,
+    requestId?: string,
+  ): Promise<NaturalKeyClaim>;
   /** Gives up a tenant's claim on a natural key (after a Baijiayun mobile change); others' claims stay. */
   releaseNaturalKey(platform: PlatformName, naturalKey: string, tenantId: string): Promise<void>;
   /** Every request's history for one account, oldest first. */
@@ -205,12 +267,15 @@ export interface Ledger {
    */
   listRejections(since: string, until: string, now?: Date): AsyncIterable<HistoryEntry>;
   /**
-   * Accounts of one platform in `state` whose `expiresAt` is at or before `before` (ISO 8601 UTC), earliest
-   * first, from the expiry index: the reads grow with the accounts due, not with the ledger.
+   * Accounts of one platform in `phase` whose `expiresAt` is at or before `before` (ISO 8601 UTC), earliest
+   * first, from the index: the reads grow with the accounts due, not with the ledger.
    */
-  listExpired(platform: PlatformName, state: ExpiringState, before: string): AsyncIterable<ExpiringAccount>;
-  /** How many accounts there are, optionally of one platform and/or state (counted on the state index). */
-  countAccounts(filter?: AccountFilter): Promise<number>;
+  listDue(platform: PlatformName, phase: ExpiryPhase, before: string): AsyncIterable<DueAccount>;
+  /**
+   * How many live (active or suspended) accounts there are, of one platform or all; counting stops at
+   * `upTo` when given, since a guard only needs to know whether there are at least that many.
+   */
+  countLiveAccounts(platform?: PlatformName, upTo?: number): Promise<number>;
   /**
    * Records what one reconciliation scan of a platform observed: a drift seen before counts one more scan,
    * a new one starts at one, and drifts this scan did not see are forgotten (so only consecutive scans

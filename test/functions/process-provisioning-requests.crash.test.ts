@@ -54,10 +54,11 @@ describe('a handler killed after the platform created the sub-account', () => {
     worker.kill('SIGKILL');
     await once(worker, 'exit');
 
-    // Assess 1: the crash came between the platform's commit and the ledger's record of it.
-    const stranded = await pipeline.account({ platform: 'baijiayun', tenantId });
-    expect(stranded?.state).toBe('pending');
-    expect(stranded?.subAccountId).toBeUndefined();
+    // Assess 1: the crash came between the platform's commit and the ledger's record of it: no account
+    // yet, only the natural-key claim that marks the create in flight.
+    expect(await pipeline.account({ platform: 'baijiayun', tenantId })).toBeUndefined();
+    const claim = await pipeline.runtime.provisioning.ledger.claimNaturalKey('baijiayun', mobile, tenantId);
+    expect(claim).toEqual({ holder: tenantId, heldBefore: true });
 
     // Act 2: a fresh consumer picks the message up again once its visibility timeout lapses.
     pipeline.startPoller();
@@ -74,7 +75,7 @@ describe('a handler killed after the platform created the sub-account', () => {
     expect(record.subAccountId).toBe(String(withMobile[0]?.partner_id));
     const [entry] = await pipeline.settled({ platform: 'baijiayun', tenantId });
     expect(entry?.result).toBe('adopted');
-    expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'redelivered', 'succeeded']);
+    expect(entry?.events.map((e) => e.kind)).toEqual(['redelivered', 'succeeded']);
     const credentials = await pipeline.credentials(record);
     expect(credentials.password?.reveal()).toBe(withMobile[0]?.password);
     expect(credentials.secretKey?.reveal()).toBe(withMobile[0]?.secret_key);

@@ -396,9 +396,10 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(record.lastError).toMatchObject({ code: '111181', retryable: false });
     // Nothing was created under the name, so the claim on it is given up.
     const ledger = pipeline.runtime.provisioning.ledger;
-    expect(await ledger.claimNaturalKey('cloopen', `${tenantId}@example.com`, 'someone_else')).toBe(
-      'someone_else',
-    );
+    expect(await ledger.claimNaturalKey('cloopen', `${tenantId}@example.com`, 'someone_else')).toEqual({
+      holder: 'someone_else',
+      heldBefore: false,
+    });
     const [entry] = await pipeline.settled({ platform: 'cloopen', tenantId }, 1);
     expect(entry?.status).toBe('failed');
     expect(entry?.events.filter((e) => e.kind === 'received' || e.kind === 'redelivered')).toHaveLength(1);

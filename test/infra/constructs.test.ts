@@ -187,7 +187,7 @@ describe('ProvisioningFunction', () => {
 });
 
 describe('LedgerTable', () => {
-  it('grants item reads and writes, claim release and state index queries as separate least-privilege statements', () => {
+  it('grants item reads and writes, claim release, account reads and index queries as separate least-privilege statements', () => {
     // Prepare
     const stack = bareStack();
     const ledger = new LedgerTable(stack, 'Ledger');
@@ -198,7 +198,8 @@ describe('LedgerTable', () => {
     // Act
     ledger.grantItemReadWrite(role);
     ledger.grantClaimRelease(role);
-    ledger.grantStateIndexQuery(role);
+    ledger.grantIndexQuery(role);
+    ledger.grantAccountRead(role);
 
     // Assess
     const tableArn = {
@@ -210,9 +211,13 @@ describe('LedgerTable', () => {
     expect(bySid.LedgerReleaseClaims?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NATURALKEY#*'] },
     });
-    expect(bySid.LedgerStateIndexQuery).toMatchObject({
+    expect(bySid.LedgerIndexQuery).toMatchObject({
       Action: 'dynamodb:Query',
-      Resource: { 'Fn::Join': ['', [tableArn, '/index/byPlatformState']] },
+      Resource: { 'Fn::Join': ['', [tableArn, '/index/byPhase']] },
+    });
+    expect(bySid.LedgerAccountRead).toMatchObject({
+      Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ACCOUNT#*'] } },
     });
   });
 });

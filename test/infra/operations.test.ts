@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createProvisionerApp } from '../../infra/app.ts';
 import { InfraConfigurationError } from '../../infra/errors.ts';
-import { LEDGER_EXPIRY_INDEX, LEDGER_STATE_INDEX, LEDGER_TTL_ATTRIBUTE } from '../../shared/ledger/table.ts';
+import { LEDGER_INDEX, LEDGER_TTL_ATTRIBUTE } from '../../shared/ledger/table.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -78,17 +78,14 @@ describe('the expiry sweep in the stack', () => {
     expect(env).not.toHaveProperty('CREDENTIALS_KMS_KEY_ID');
   });
 
-  it('lets the sweep query the two indexes, log operations events, and queue requests, and nothing else', () => {
+  it('lets the sweep query the index, log operations events, and queue requests, and nothing else', () => {
     // Act
     const statements = sweepStatements(template);
     const all = statements.flatMap(actions);
 
     // Assess
-    expect(statements.find((s) => s.Sid === 'LedgerExpiryIndexQuery')?.Resource).toMatchObject({
-      'Fn::Join': ['', [expect.anything(), `/index/${LEDGER_EXPIRY_INDEX.indexName}`]],
-    });
-    expect(statements.find((s) => s.Sid === 'LedgerStateIndexQuery')?.Resource).toMatchObject({
-      'Fn::Join': ['', [expect.anything(), `/index/${LEDGER_STATE_INDEX.indexName}`]],
+    expect(statements.find((s) => s.Sid === 'LedgerIndexQuery')?.Resource).toMatchObject({
+      'Fn::Join': ['', [expect.anything(), `/index/${LEDGER_INDEX.indexName}`]],
     });
     expect(statements.find((s) => s.Sid === 'LedgerRecordOperations')).toMatchObject({
       Action: 'dynamodb:PutItem',

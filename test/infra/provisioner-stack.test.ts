@@ -19,12 +19,7 @@ import {
   RECORD_TIME_BUDGET,
 } from '../../infra/provisioner-stack.ts';
 import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
-import {
-  LEDGER_EXPIRY_INDEX,
-  LEDGER_STATE_INDEX,
-  LEDGER_TABLE_KEYS,
-  ledgerTableDefinition,
-} from '../../shared/ledger/table.ts';
+import { LEDGER_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
 import { loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
 
@@ -281,6 +276,7 @@ describe('ProvisionerStack permissions', () => {
     const release = statements.find((s) => s.Sid === 'LedgerReleaseClaims');
 
     expect(dynamoActions.sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -348,14 +344,9 @@ describe('ProvisionerStack ledger table', () => {
     expect(table.Properties.AttributeDefinitions).toHaveLength(expected.AttributeDefinitions?.length ?? 0);
     expect(table.Properties.GlobalSecondaryIndexes).toEqual([
       {
-        IndexName: LEDGER_STATE_INDEX.indexName,
+        IndexName: LEDGER_INDEX.indexName,
         KeySchema: expected.GlobalSecondaryIndexes?.[0]?.KeySchema,
-        Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: LEDGER_EXPIRY_INDEX.indexName,
-        KeySchema: expected.GlobalSecondaryIndexes?.[1]?.KeySchema,
-        Projection: expected.GlobalSecondaryIndexes?.[1]?.Projection,
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ]);
   });

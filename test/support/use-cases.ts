@@ -1,6 +1,7 @@
 import { requestContract } from '../../shared/contract.ts';
 import { createLocalCipher } from '../../shared/crypto/index.ts';
-import type { ProvisioningDependencies } from '../../shared/domain/dependencies.ts';
+import { createAccount, startCreate } from '../../shared/domain/create-account.ts';
+import type { Applied, ProvisioningDependencies } from '../../shared/domain/dependencies.ts';
 import type { IncomingMessage } from '../../shared/domain/process-message.ts';
 import type {
   CreateRequest,
@@ -224,4 +225,30 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/**
+ * Runs an action's use case as the envelope would, without its history: saves the account it returns
+ * (the envelope saves it beside the conclusion) and hands back what it applied.
+ */
+export async function saved(
+  deps: ProvisioningDependencies,
+  applying: Promise<Applied>,
+): Promise<Pick<Applied, 'result' | 'detail'>> {
+  const { account, ...applied } = await applying;
+  if (account) {
+    await (account.version === 1 ? deps.ledger.createAccount(account) : deps.ledger.saveAccount(account));
+  }
+  return applied;
+}
+
+/** {@link createAccount} after {@link startCreate} (the natural-key claim), its account saved. */
+export async function runCreate(
+  request: CreateRequest,
+  account: AccountRecord | undefined,
+  deps: ProvisioningDependencies,
+  now: () => Date,
+): Promise<Pick<Applied, 'result' | 'detail'>> {
+  const start = await startCreate(request, deps, now);
+  return saved(deps, createAccount(request, account, start, deps, now));
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeLifecycle } from '../../../shared/domain/change-lifecycle.ts';
-import { createAccount } from '../../../shared/domain/create-account.ts';
+import { createAccount, startCreate } from '../../../shared/domain/create-account.ts';
 import { classifyFailure, RequestNotApplicableError } from '../../../shared/domain/errors.ts';
 import type { LifecycleRequest } from '../../../shared/domain/request.ts';
 import { parseChinaDateTime } from '../../../shared/platforms/china-time.ts';
@@ -13,6 +13,8 @@ import {
   lifecycleInput,
   NOW,
   rejection,
+  runCreate,
+  saved,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -36,15 +38,27 @@ const FAR_EXPIRY = '2099-12-31T00:00:00Z';
 async function baijiayunTenant(prefix: string): Promise<AccountKey> {
   const ids = h.ids(prefix);
   const request = validRequest(baijiayunCreateInput(ids, h.mobile(), { expiresAt: FAR_EXPIRY }));
-  await createAccount(request, undefined, h.deps, clockOf(h.deps));
+  await runCreate(request, undefined, h.deps, clockOf(h.deps));
   return { platform: 'baijiayun', tenantId: ids.tenantId };
 }
 
 /** A provisioned Cloopen tenant. */
 async function cloopenTenant(prefix: string): Promise<AccountKey> {
   const ids = h.ids(prefix);
-  await createAccount(validRequest(cloopenCreateInput(ids)), undefined, h.deps, clockOf(h.deps));
+  await runCreate(validRequest(cloopenCreateInput(ids)), undefined, h.deps, clockOf(h.deps));
   return { platform: 'cloopen', tenantId: ids.tenantId };
+}
+
+/** A Baijiayun create expiring at `expiresAt`, as the use case returns it (not yet saved). */
+async function createAccountFor(ids: { tenantId: string; requestId: string }, expiresAt: string) {
+  const request = validRequest(baijiayunCreateInput(ids, h.mobile(), { expiresAt }));
+  return createAccount(
+    request,
+    undefined,
+    await startCreate(request, h.deps, clockOf(h.deps)),
+    h.deps,
+    clockOf(h.deps),
+  );
 }
 
 let requests = 0;
@@ -53,7 +67,7 @@ let requests = 0;
 async function change(key: AccountKey, action: LifecycleRequest['action'], deps = h.at(LATER)) {
   requests += 1;
   const request = validRequest(lifecycleInput(key, `${key.tenantId}-${action}-${requests}`, action));
-  const applied = await changeLifecycle(request, await h.account(key), deps, clockOf(deps));
+  const applied = await saved(deps, changeLifecycle(request, await h.account(key), deps, clockOf(deps)));
   return { applied, requestId: request.requestId };
 }
 
@@ -76,6 +90,7 @@ describe('changeLifecycle on Baijiayun', () => {
       ...before,
       state: 'suspended',
       version: before.version + 1,
+      suspendedAt: LATER.toISOString(),
       lastRequestId: requestId,
       updatedAt: LATER.toISOString(),
     });
@@ -164,6 +179,32 @@ describe('changeLifecycle on Baijiayun', () => {
     expect(applied).toEqual({ result: 'no-change', detail: 'already suspended' });
     expect(h.simulators.baijiayun.calls.length).toBe(calls);
     expect(await h.account(key)).toEqual(suspended);
+  });
+
+  it('stamps, without calling the platform, the suspension of an account that expired since an operator suspended it', async () => {
+    // Prepare: suspended before its expiry, which has passed by the sweep's suspend.
+    const ids = h.ids('expiring');
+    const expiresAt = new Date(LATER.getTime() + 60_000).toISOString();
+    await saved(h.deps, createAccountFor(ids, expiresAt));
+    const key: AccountKey = { platform: 'baijiayun', tenantId: ids.tenantId };
+    await change(key, 'suspend');
+    const suspended = await h.account(key);
+    const calls = h.simulators.baijiayun.calls.length;
+    const afterExpiry = h.at(new Date(LATER.getTime() + 120_000));
+
+    // Act
+    const { applied, requestId } = await change(key, 'suspend', afterExpiry);
+
+    // Assess
+    expect(applied.result).toBe('no-change');
+    expect(h.simulators.baijiayun.calls.length).toBe(calls);
+    expect(await h.account(key)).toEqual({
+      ...suspended,
+      version: suspended.version + 1,
+      suspendedAt: new Date(LATER.getTime() + 120_000).toISOString(),
+      lastRequestId: requestId,
+      updatedAt: new Date(LATER.getTime() + 120_000).toISOString(),
+    });
   });
 
   it('refuses to resume a closed account, for good and without calling the platform', async () => {

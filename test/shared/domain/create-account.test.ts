@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeLifecycle } from '../../../shared/domain/change-lifecycle.ts';
-import { createAccount } from '../../../shared/domain/create-account.ts';
 import type { ProvisioningDependencies } from '../../../shared/domain/dependencies.ts';
 import { classifyFailure, RequestNotApplicableError } from '../../../shared/domain/errors.ts';
 import type { CreateRequest } from '../../../shared/domain/request.ts';
@@ -17,6 +16,8 @@ import {
   lifecycleInput,
   NOW,
   rejection,
+  runCreate,
+  saved,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -39,7 +40,7 @@ const keyOf = (request: CreateRequest): AccountKey => ({
 
 /** Runs the create use case on the account as the ledger holds it, as the envelope would. */
 async function create(request: CreateRequest, deps: ProvisioningDependencies = h.deps) {
-  return createAccount(request, await h.ledger.getAccount(keyOf(request)), deps, clockOf(deps));
+  return runCreate(request, await h.ledger.getAccount(keyOf(request)), deps, clockOf(deps));
 }
 
 const cloopenNamed = (name: string) =>
@@ -70,7 +71,7 @@ describe('createAccount on Cloopen', () => {
     const record = await h.account(keyOf(request));
     expect(record).toMatchObject({
       state: 'active',
-      version: 2,
+      version: 1,
       subAccountId: onPlatform?.subAccountSid,
       naturalKey: name,
       profile: { friendlyName: name },
@@ -85,7 +86,7 @@ describe('createAccount on Cloopen', () => {
     expect(credentials.subToken?.reveal()).toBe(onPlatform?.subToken);
     expect(credentials.voipPwd?.reveal()).toBe(onPlatform?.voipPwd);
     expect(JSON.stringify(record)).not.toContain(onPlatform?.subToken);
-    expect(await h.ledger.claimNaturalKey('cloopen', name, 'someone_else')).toBe(ids.tenantId);
+    expect((await h.ledger.claimNaturalKey('cloopen', name, 'someone_else')).holder).toBe(ids.tenantId);
   });
 
   it('adopts, on retry, the sub-account whose create answer was lost, leaving one on the simulator', async () => {
@@ -105,7 +106,8 @@ describe('createAccount on Cloopen', () => {
     expect(lost).toBeInstanceOf(PlatformError);
     expect(lost).toMatchObject({ outcomeUnknown: true });
     expect(classifyFailure(lost)).toBe('retryable');
-    expect(pending).toMatchObject({ state: 'pending', pendingRequestId: ids.requestId, version: 1 });
+    // Nothing was recorded but the claim, which marks the create in flight: the retry looks first.
+    expect(pending).toBeUndefined();
     expect(applied.result).toBe('adopted');
     expect(cloopenCreates()).toBe(creates);
     const named = cloopenNamed(name);
@@ -133,7 +135,7 @@ describe('createAccount on Cloopen', () => {
     expect((error as Error).message).toContain(owner.tenantId);
     expect(h.simulators.cloopen.state.requests.length).toBe(before);
     expect(await h.ledger.getAccount(keyOf(request))).toBeUndefined();
-    expect(await h.ledger.claimNaturalKey('cloopen', name, intruder.tenantId)).toBe(owner.tenantId);
+    expect((await h.ledger.claimNaturalKey('cloopen', name, intruder.tenantId)).holder).toBe(owner.tenantId);
     expect(cloopenNamed(name)).toHaveLength(1);
   });
 });
@@ -278,7 +280,7 @@ describe('createAccount on Baijiayun', () => {
     const key: AccountKey = { platform: 'baijiayun', tenantId: ids.tenantId };
     await create(validRequest(baijiayunCreateInput(ids, mobile)));
     const close = validRequest(lifecycleInput(key, `${ids.requestId}-c`, 'close'));
-    await changeLifecycle(close, await h.account(key), h.deps, clockOf(h.deps));
+    await saved(h.deps, changeLifecycle(close, await h.account(key), h.deps, clockOf(h.deps)));
     const closed = await h.account(key);
     const again = validRequest(baijiayunCreateInput({ ...ids, requestId: `${ids.requestId}-2` }, mobile));
     const calls = h.simulators.baijiayun.calls.length;
@@ -295,13 +297,23 @@ describe('createAccount on Baijiayun', () => {
   });
 
   it('frees the mobile an unfinished create claimed when the next create names another one', async () => {
-    // Prepare: the first create failed retryably (it waits in the DLQ), so its account stays pending.
+    // Prepare: the first create failed retryably (it waits in the DLQ), so the envelope marked its
+    // account pending under the first mobile.
     const ids = h.ids('bjretry');
     const first = h.mobile();
     const second = h.mobile();
     const key: AccountKey = { platform: 'baijiayun', tenantId: ids.tenantId };
     h.simulators.baijiayun.inject({ fault: { kind: 'http-error', status: 502 }, operation: 'addSubAccount' });
     const failure = await rejection(create(validRequest(baijiayunCreateInput(ids, first))));
+    await h.ledger.createAccount({
+      ...key,
+      state: 'pending',
+      version: 1,
+      naturalKey: first,
+      pendingRequestId: ids.requestId,
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
     const pending = await h.ledger.getAccount(key);
     const next = validRequest(baijiayunCreateInput({ ...ids, requestId: `${ids.requestId}-2` }, second));
 
@@ -313,8 +325,8 @@ describe('createAccount on Baijiayun', () => {
     expect(pending).toMatchObject({ state: 'pending', naturalKey: first });
     expect(applied.result).toBe('created');
     expect(await h.account(key)).toMatchObject({ state: 'active', naturalKey: second });
-    expect(await h.ledger.claimNaturalKey('baijiayun', first, 'someone_else')).toBe('someone_else');
-    expect(await h.ledger.claimNaturalKey('baijiayun', second, 'someone_else')).toBe(ids.tenantId);
+    expect((await h.ledger.claimNaturalKey('baijiayun', first, 'someone_else')).holder).toBe('someone_else');
+    expect((await h.ledger.claimNaturalKey('baijiayun', second, 'someone_else')).holder).toBe(ids.tenantId);
     expect(baijiayunWith(first)).toHaveLength(0);
   });
 });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '../../../shared/domain/create-account.ts';
 import { RetryLaterError } from '../../../shared/domain/errors.ts';
 import { processMessage } from '../../../shared/domain/process-message.ts';
 import type { AccountKey } from '../../../shared/ports/ledger.ts';
@@ -12,6 +11,7 @@ import {
   MAX_RECEIVE_COUNT,
   NOW,
   rejection,
+  runCreate,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -167,7 +167,7 @@ describe('processMessage on a request it has seen before', () => {
     const ids = h.ids('recover');
     const key: AccountKey = { platform: 'cloopen', tenantId: ids.tenantId };
     const input = cloopenCreateInput(ids);
-    await createAccount(validRequest(input), undefined, h.deps, clockOf(h.deps));
+    await runCreate(validRequest(input), undefined, h.deps, clockOf(h.deps));
     const committed = await h.account(key);
     const before = cloopenRequests();
 
@@ -314,7 +314,7 @@ describe('processMessage on a permanent failure', () => {
     const [entry] = await h.ledger.getHistory(key);
     expect(entry).toMatchObject({ status: 'failed', error: { code: '111181' } });
     expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'failed']);
-    expect(await h.ledger.claimNaturalKey('cloopen', name, 'someone_else')).toBe('someone_else');
+    expect((await h.ledger.claimNaturalKey('cloopen', name, 'someone_else')).holder).toBe('someone_else');
     expect(cloopenNamed(name)).toHaveLength(0);
   });
 

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAccount } from '../../../shared/domain/create-account.ts';
 import { type ReconcileDependencies, reconcileAccounts } from '../../../shared/domain/reconcile-accounts.ts';
 import {
   baijiayunCreateInput,
   clockOf,
   cloopenCreateInput,
   NOW,
+  runCreate,
   startUseCaseHarness,
   type UseCaseHarness,
   validRequest,
@@ -30,7 +30,7 @@ const scan = (minutes: number, repair = false) =>
 /** A provisioned Baijiayun tenant; its expiry lies beyond the simulator's (real) clock. */
 async function baijiayunTenant(prefix: string, expiresAt = '2030-01-01T00:00:00Z') {
   const ids = h.ids(prefix);
-  await createAccount(
+  await runCreate(
     validRequest(baijiayunCreateInput(ids, h.mobile(), { expiresAt })),
     undefined,
     h.deps,
@@ -44,7 +44,7 @@ describe('reconcileAccounts', () => {
     // Prepare
     await baijiayunTenant('agree');
     const ids = h.ids('agree-c');
-    await createAccount(validRequest(cloopenCreateInput(ids)), undefined, h.deps, clockOf(h.deps));
+    await runCreate(validRequest(cloopenCreateInput(ids)), undefined, h.deps, clockOf(h.deps));
 
     // Act
     await scan(0);

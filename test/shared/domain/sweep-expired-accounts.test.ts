@@ -70,6 +70,7 @@ async function account(
   tenantId: string,
   expiresAt: string | undefined,
   state: AccountRecord['state'] = 'active',
+  suspendedAt?: string,
 ): Promise<void> {
   await ledger.createAccount({
     platform,
@@ -78,6 +79,8 @@ async function account(
     version: 1,
     subAccountId: `sub-${tenantId}`,
     expiresAt,
+    // Suspended at its expiry, as the sweep does it (an operator's earlier suspension is its own case).
+    suspendedAt: state === 'suspended' ? (suspendedAt ?? expiresAt) : undefined,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   });
@@ -106,6 +109,30 @@ describe('sweepExpiredAccounts', () => {
     expect(messages.find((m) => m.tenantId === 'expired')?.requestId).toBe(
       sweepRequestId('baijiayun', 'expired', 'suspend', daysBefore(1)),
     );
+  });
+
+  it('suspends again, to start its grace, an account an operator suspended before it expired', async () => {
+    // Prepare
+    const { ledger, deps } = await fixture();
+    await account(ledger, 'baijiayun', 'held', daysBefore(1), 'suspended', daysBefore(5));
+    await account(ledger, 'baijiayun', 'held-long', daysBefore(40), 'suspended', daysBefore(45));
+    await account(
+      ledger,
+      'baijiayun',
+      'held-not-due',
+      new Date(NOW.getTime() + DAY).toISOString(),
+      'suspended',
+    );
+
+    // Act
+    const report = await sweepExpiredAccounts({ now: NOW, dryRun: true }, deps);
+
+    // Assess: the platform is not called again for it (the handler's suspend is a no-change that files
+    // the account as expired); past its grace it is closed like any other.
+    expect(report.actions.map((a) => `${a.action} ${a.tenantId}`).sort()).toEqual([
+      'close held-long',
+      'suspend held',
+    ]);
   });
 
   it('leaves a Cloopen account alone until its grace ends, since Cloopen cannot suspend, then closes it', async () => {

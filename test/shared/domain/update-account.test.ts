@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeLifecycle } from '../../../shared/domain/change-lifecycle.ts';
-import { createAccount } from '../../../shared/domain/create-account.ts';
 import { classifyFailure, RequestNotApplicableError } from '../../../shared/domain/errors.ts';
 import { updateAccount } from '../../../shared/domain/update-account.ts';
 import { chinaDateTime } from '../../../shared/platforms/china-time.ts';
@@ -13,6 +12,8 @@ import {
   lifecycleInput,
   NOW,
   rejection,
+  runCreate,
+  saved,
   startUseCaseHarness,
   type UseCaseHarness,
   updateInput,
@@ -35,14 +36,14 @@ const LATER = new Date(NOW.getTime() + 60_000);
 async function baijiayunTenant(prefix: string): Promise<{ key: AccountKey; mobile: string }> {
   const ids = h.ids(prefix);
   const mobile = h.mobile();
-  await createAccount(validRequest(baijiayunCreateInput(ids, mobile)), undefined, h.deps, clockOf(h.deps));
+  await runCreate(validRequest(baijiayunCreateInput(ids, mobile)), undefined, h.deps, clockOf(h.deps));
   return { key: { platform: 'baijiayun', tenantId: ids.tenantId }, mobile };
 }
 
 /** A provisioned Cloopen tenant. */
 async function cloopenTenant(prefix: string): Promise<AccountKey> {
   const ids = h.ids(prefix);
-  await createAccount(validRequest(cloopenCreateInput(ids)), undefined, h.deps, clockOf(h.deps));
+  await runCreate(validRequest(cloopenCreateInput(ids)), undefined, h.deps, clockOf(h.deps));
   return { platform: 'cloopen', tenantId: ids.tenantId };
 }
 
@@ -56,7 +57,7 @@ async function update(
   requests += 1;
   const deps = h.at(LATER);
   const request = validRequest(updateInput(key, `${key.tenantId}-update-${requests}`, change));
-  const applied = await updateAccount(request, await h.account(key), deps, clockOf(deps));
+  const applied = await saved(deps, updateAccount(request, await h.account(key), deps, clockOf(deps)));
   return { applied, requestId: request.requestId };
 }
 
@@ -82,8 +83,8 @@ describe('updateAccount on Baijiayun', () => {
       lastRequestId: requestId,
       updatedAt: LATER.toISOString(),
     });
-    expect(await h.ledger.claimNaturalKey('baijiayun', next, 'someone_else')).toBe(key.tenantId);
-    expect(await h.ledger.claimNaturalKey('baijiayun', mobile, 'someone_else')).toBe('someone_else');
+    expect((await h.ledger.claimNaturalKey('baijiayun', next, 'someone_else')).holder).toBe(key.tenantId);
+    expect((await h.ledger.claimNaturalKey('baijiayun', mobile, 'someone_else')).holder).toBe('someone_else');
   });
 
   it('refuses a new mobile another tenant holds, without calling the platform', async () => {
@@ -102,7 +103,9 @@ describe('updateAccount on Baijiayun', () => {
     expect(h.simulators.baijiayun.calls.length).toBe(calls);
     expect(await h.account(key)).toEqual(before);
     expect(onBaijiayun(before.subAccountId)?.mobile).toBe(mobile);
-    expect(await h.ledger.claimNaturalKey('baijiayun', owner.mobile, key.tenantId)).toBe(owner.key.tenantId);
+    expect((await h.ledger.claimNaturalKey('baijiayun', owner.mobile, key.tenantId)).holder).toBe(
+      owner.key.tenantId,
+    );
   });
 
   it('gives the new mobile up again when the platform refuses the change for good', async () => {
@@ -123,8 +126,8 @@ describe('updateAccount on Baijiayun', () => {
 
     // Assess
     expect(classifyFailure(error)).toBe('permanent');
-    expect(await h.ledger.claimNaturalKey('baijiayun', taken, 'someone_else')).toBe('someone_else');
-    expect(await h.ledger.claimNaturalKey('baijiayun', mobile, 'someone_else')).toBe(key.tenantId);
+    expect((await h.ledger.claimNaturalKey('baijiayun', taken, 'someone_else')).holder).toBe('someone_else');
+    expect((await h.ledger.claimNaturalKey('baijiayun', mobile, 'someone_else')).holder).toBe(key.tenantId);
     expect(await h.account(key)).toEqual(before);
     expect(onBaijiayun(before.subAccountId)?.mobile).toBe(mobile);
   });
@@ -173,7 +176,7 @@ describe('updateAccount on Baijiayun', () => {
     const ids = h.ids('products');
     const key = { platform: 'baijiayun', tenantId: ids.tenantId };
     const largeClass = { enabled: true, userLimit: 50 };
-    await createAccount(
+    await runCreate(
       validRequest(baijiayunCreateInput(ids, h.mobile(), { profile: { products: { largeClass } } })),
       undefined,
       h.deps,
@@ -191,7 +194,7 @@ describe('updateAccount on Baijiayun', () => {
     // Prepare
     const { key } = await baijiayunTenant('closed');
     const close = validRequest(lifecycleInput(key, `${key.tenantId}-close`, 'close'));
-    await changeLifecycle(close, await h.account(key), h.deps, clockOf(h.deps));
+    await saved(h.deps, changeLifecycle(close, await h.account(key), h.deps, clockOf(h.deps)));
     const closed = await h.account(key);
     const calls = h.simulators.baijiayun.calls.length;
 
