@@ -44,6 +44,8 @@ export type RequestOf<A extends ProvisioningRequestInput['action']> = A extends 
 /** A running harness: one dynalite with one ledger table, both simulators, and the dependencies on them. */
 export interface UseCaseHarness {
   readonly db: DynaliteHandle;
+  /** The ledger's table, for tests that reach past the ledger (to lose a write, say). */
+  readonly tableName: string;
   readonly simulators: LocalSimulators;
   readonly ledger: Ledger;
   /** The dependencies at {@link NOW}. */
@@ -91,6 +93,7 @@ export async function startUseCaseHarness(): Promise<UseCaseHarness> {
   let mobiles = 0;
   return {
     db,
+    tableName,
     simulators,
     ledger,
     deps: at(NOW),

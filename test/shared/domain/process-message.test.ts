@@ -1,3 +1,4 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryLaterError } from '../../../shared/domain/errors.ts';
 import { processMessage } from '../../../shared/domain/process-message.ts';
@@ -190,6 +191,89 @@ describe('processMessage on a request it has seen before', () => {
       result: 'recovered',
       finishedAt: LATER.toISOString(),
     });
+  });
+});
+
+describe('processMessage after a crash between its two writes', () => {
+  it('applies again, without a second create, a request whose conclusion landed but whose account did not', async () => {
+    // Prepare: the create succeeded and concluded, but the account beside the conclusion was lost.
+    const ids = h.ids('lostacct');
+    const key: AccountKey = { platform: 'baijiayun', tenantId: ids.tenantId };
+    const mobile = h.mobile();
+    const input = baijiayunCreateInput(ids, mobile);
+    await processMessage(delivery(input, { messageId: 'm-lost' }), h.deps);
+    const concluded = await h.ledger.readRequest(key, ids.requestId);
+    await h.db.client.send(
+      new DeleteItemCommand({
+        TableName: h.tableName,
+        Key: { pk: { S: `ACCOUNT#baijiayun#${ids.tenantId}` }, sk: { S: 'STATE' } },
+      }),
+    );
+    const creates = () =>
+      h.simulators.baijiayun.calls.filter(
+        (c) => c.operation === 'addSubAccount' && c.fields.mobile === mobile,
+      );
+    const createsBefore = creates().length;
+
+    // Act
+    const outcome = await processMessage(
+      delivery(input, { messageId: 'm-lost', receiveCount: 2 }),
+      h.at(LATER),
+    );
+
+    // Assess
+    expect(concluded.request).toMatchObject({ status: 'succeeded', accountVersion: 1 });
+    expect(outcome).toMatchObject({ kind: 'applied', result: 'adopted' });
+    expect(creates()).toHaveLength(createsBefore);
+    expect(await h.account(key)).toMatchObject({ state: 'active', version: 1, lastRequestId: ids.requestId });
+    const [entry] = await h.ledger.getHistory(key);
+    expect(entry?.events.map((e) => e.kind)).toEqual(['received', 'succeeded', 'redelivered', 'succeeded']);
+  });
+
+  it('notes a redelivery that finds no history as redelivered, and looks before it creates', async () => {
+    // Prepare: the first delivery claimed the name and created the sub-account, then died unrecorded.
+    const ids = h.ids('unrecorded');
+    const key: AccountKey = { platform: 'cloopen', tenantId: ids.tenantId };
+    const input = cloopenCreateInput(ids);
+    h.simulators.cloopen.inject({ fault: { kind: 'drop-after-commit' }, operation: 'SubAccounts' });
+    const request = validRequest(input);
+    await rejection(runCreate(request, undefined, h.deps, clockOf(h.deps)));
+    const sent = cloopenRequests();
+
+    // Act
+    const outcome = await processMessage(delivery(input, { receiveCount: 2 }), h.at(LATER));
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', result: 'adopted' });
+    expect(cloopenNamed(`${ids.tenantId}@example.com`)).toHaveLength(1);
+    expect(cloopenRequests()).toBeGreaterThan(sent);
+    const [entry] = await h.ledger.getHistory(key);
+    expect(entry?.events.map((e) => e.kind)).toEqual(['redelivered', 'succeeded']);
+  });
+
+  it('keeps the claim of a provisioned tenant through a duplicate create, and gives back one it did not need', async () => {
+    // Prepare
+    const ids = h.ids('keepclaim');
+    const mobile = h.mobile();
+    const other = h.mobile();
+    const input = baijiayunCreateInput(ids, mobile);
+    await processMessage(delivery(input), h.deps);
+
+    // Act: the same create again (a duplicate), then a new create naming another mobile.
+    const duplicate = await processMessage(
+      delivery(input, { messageId: 'm-dup', receiveCount: 1 }),
+      h.at(LATER),
+    );
+    const second = await processMessage(
+      delivery(baijiayunCreateInput({ ...ids, requestId: `${ids.requestId}-2` }, other)),
+      h.at(LATER),
+    );
+
+    // Assess
+    expect(duplicate).toMatchObject({ kind: 'duplicate', status: 'succeeded' });
+    expect(second).toMatchObject({ kind: 'applied', result: 'already-provisioned' });
+    expect((await h.ledger.claimNaturalKey('baijiayun', mobile, 'someone_else')).holder).toBe(ids.tenantId);
+    expect((await h.ledger.claimNaturalKey('baijiayun', other, 'someone_else')).holder).toBe('someone_else');
   });
 });
 
