@@ -19,6 +19,7 @@ import {
   RECORD_TIME_BUDGET,
 } from '../../infra/provisioner-stack.ts';
 import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
+import { DEFAULT_MAX_CONCURRENCY } from '../../shared/lambda/event-source.ts';
 import {
   LEDGER_EXPIRY_INDEX,
   LEDGER_STATE_INDEX,
@@ -249,6 +250,12 @@ describe('ProvisionerStack handler', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('runs as many handler invocations at once as the local poller does by default', () => {
+    const [, mapping] = onlyResource('AWS::Lambda::EventSourceMapping');
+
+    expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: DEFAULT_MAX_CONCURRENCY });
   });
 
   it('bundles the handler as an ES module that Node loads and that exports handler', () => {
