@@ -6,7 +6,7 @@ import { fifoBatchHandler } from '../shared/lambda/fifo-batch.ts';
 import { reportOutcome } from '../shared/lambda/outcome-log.ts';
 import { metrics, platformCallMetrics } from '../shared/lambda/powertools.ts';
 import { loggerOf, queueConsumer } from '../shared/lambda/queue-consumer.ts';
-import { type QueueDependencies, recordGuardsOf } from '../shared/lambda/queue-dependencies.ts';
+import { batchSettingsOf, type QueueDependencies } from '../shared/lambda/queue-dependencies.ts';
 import { provisioningRuntime, type RuntimeDependencies } from '../shared/runtime/index.ts';
 
 /** What the handler needs; tests and the local stack inject their own. */
@@ -21,7 +21,7 @@ export function makeHandler(
   const processRecord = fifoBatchHandler<DependencyContext<HandlerDependencies>>(
     (record, context) =>
       reportOutcome(logger, metrics, record, (m) => processMessage(m, dependenciesOf(context).provisioning)),
-    recordGuardsOf,
+    batchSettingsOf,
   );
   return queueConsumer(deps, { ...options, metrics }).handler(processRecord);
 }

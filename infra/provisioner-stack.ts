@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { DEFAULT_MAX_CONCURRENCY } from '../shared/lambda/event-source.ts';
 import { platformModules, platformNames } from '../shared/platforms/registry.ts';
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
@@ -33,9 +34,10 @@ export const PROVISIONING_QUEUE_NAME = 'provisioning-requests.fifo';
 export const PROVISIONING_DLQ_NAME = 'provisioning-requests-dlq.fifo';
 
 /**
- * The handler's timeout; the queue's visibility timeout is derived from it. A batch is up to ten requests
- * handled in order, and one request against a slow vendor can take a lookup, a create and a read, each
- * with its own timeout: the handler starts a record only while {@link RECORD_TIME_BUDGET} is left.
+ * The handler's timeout; the queue's visibility timeout is derived from it. A batch is up to ten requests,
+ * each tenant's in order and different tenants' a few at once (`RECORD_CONCURRENCY`), and one request
+ * against a slow vendor can take a lookup, a create and a read, each with its own timeout: the handler
+ * starts a record only while {@link RECORD_TIME_BUDGET} is left.
  */
 export const HANDLER_TIMEOUT = Duration.seconds(120);
 /** The worst case of one request (see `RECORD_TIME_BUDGET_MS` in `shared/config.ts`). */
@@ -55,7 +57,10 @@ export interface ProvisionerStackProps extends StackProps {
   readonly retryMaxSeconds?: number | undefined;
   /** Expiry horizon of accounts created without `expiresAt`, days (`DEFAULT_HORIZON_DAYS`). Default 365. */
   readonly defaultHorizonDays?: number | undefined;
-  /** Concurrent handler invocations the queue may drive (2-1000). Default 2; see the Baijiayun budget below. */
+  /**
+   * Concurrent handler invocations the queue may drive (2-1000). Default `DEFAULT_MAX_CONCURRENCY` (2), as the
+   * local poller's; each environment's share of a platform's rate budget shrinks as it grows.
+   */
   readonly maxConcurrency?: number | undefined;
   /** `POWERTOOLS_LOG_LEVEL`. Default INFO. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
@@ -159,7 +164,12 @@ export class ProvisionerStack extends Stack {
       43_200,
     );
     const defaultHorizonDays = integerSetting('defaultHorizonDays', props.defaultHorizonDays ?? 365);
-    const maxConcurrency = integerSetting('maxConcurrency', props.maxConcurrency ?? 2, 2, 1000);
+    const maxConcurrency = integerSetting(
+      'maxConcurrency',
+      props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      2,
+      1000,
+    );
 
     const credentials = new CredentialsSealingKey(this, 'Credentials');
     this.credentialsKey = credentials.key;

@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DEFAULT_MAX_CONCURRENCY } from '../shared/lambda/event-source.ts';
 import { type BatchDeps, processBatch, releaseMessages } from './batch.ts';
 import { PollerConfigurationError } from './errors.ts';
 import { createLambdaInvoker, type SqsHandler } from './lambda-invocation.ts';
@@ -34,8 +35,13 @@ export interface SqsPollerOptions {
   readonly waitTimeSeconds?: number | undefined;
   /** Overrides the queue's visibility timeout on receive; the queue's own applies when absent. */
   readonly visibilityTimeoutSeconds?: number | undefined;
-  /** Receive loops running at once (default 1). FIFO groups stay ordered: SQS locks a group in flight. */
-  readonly concurrency?: number | undefined;
+  /**
+   * Handler invocations at once, as the event source's `maxConcurrency` (default the deployed one,
+   * `DEFAULT_MAX_CONCURRENCY`): this many receive loops, each waiting for its batch before it receives
+   * again. FIFO groups stay ordered: SQS locks a group in flight. As in Lambda, an invocation that outlives
+   * the function timeout counts as ended (Lambda would tear its environment down); here it is abandoned.
+   */
+  readonly maxConcurrency?: number | undefined;
   /** Read `batchItemFailures` from the handler's answer, as with ReportBatchItemFailures (default true). */
   readonly reportBatchItemFailures?: boolean | undefined;
   /** `context.functionName` (default `provisioner-local`). */
@@ -85,7 +91,7 @@ function whole(value: number | undefined, fallback: number, min: number, max: nu
 export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const batchSize = whole(options.batchSize, 10, 1, 10, 'batchSize');
   const waitTimeSeconds = whole(options.waitTimeSeconds, 1, 0, 20, 'waitTimeSeconds');
-  const concurrency = whole(options.concurrency, 1, 1, 1000, 'concurrency');
+  const maxConcurrency = whole(options.maxConcurrency, DEFAULT_MAX_CONCURRENCY, 1, 1000, 'maxConcurrency');
   const timeoutMs = whole(options.functionTimeoutMs, 60_000, 1, 900_000, 'functionTimeoutMs');
   const memory = whole(options.memoryLimitInMB, 1024, 128, 10_240, 'memoryLimitInMB');
   const visibility =
@@ -205,7 +211,8 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
-  const running = Promise.all(Array.from({ length: concurrency }, () => worker()));
+  // One loop per invocation slot: a loop holds its slot from the receive to the end of its batch.
+  const running = Promise.all(Array.from({ length: maxConcurrency }, () => worker()));
 
   return {
     async stop() {

@@ -64,11 +64,11 @@ export interface LocalStackOptions {
     | undefined;
   /** Extra variables for the handler's environment, over the stack's own. */
   readonly env?: Readonly<Record<string, string>> | undefined;
-  /** Poller settings (batch size, wait time, concurrency, function timeout). */
+  /** Poller settings (batch size, wait time, max concurrency, function timeout). */
   readonly poller?:
     | Pick<
         SqsPollerOptions,
-        'batchSize' | 'waitTimeSeconds' | 'concurrency' | 'functionTimeoutMs' | 'functionName'
+        'batchSize' | 'waitTimeSeconds' | 'maxConcurrency' | 'functionTimeoutMs' | 'functionName'
       >
     | undefined;
   readonly logger?: PollerLogger | undefined;

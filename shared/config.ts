@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_QUARANTINE } from './domain/quarantine.ts';
 import { ConfigurationError } from './errors.ts';
+import { DEFAULT_RECORD_CONCURRENCY } from './lambda/fifo-batch.ts';
 import type { PlatformSettings, SettingsSource } from './ports/platform-module.ts';
 import { Secret } from './secret.ts';
 
@@ -82,6 +83,11 @@ export interface RuntimeConfig {
    * untried instead of dying with the invocation.
    */
   readonly recordTimeBudgetMs: number;
+  /**
+   * Records of one batch in flight at once, each of a different message group (tenant); a group's own
+   * records always run one after another. See `DEFAULT_RECORD_CONCURRENCY` for the default's reasons.
+   */
+  readonly recordConcurrency: number;
   /** Provider quarantine: at least this many calls in the window… */
   readonly quarantineMinCalls: number;
   readonly quarantineWindowMs: number;
@@ -163,6 +169,7 @@ const runtimeSchema = z
     retryBaseSeconds: positiveInt(10),
     retryMaxSeconds: positiveInt(900),
     recordTimeBudgetMs: positiveInt(45_000),
+    recordConcurrency: positiveInt(DEFAULT_RECORD_CONCURRENCY),
     ...quarantineShape,
   })
   .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
@@ -181,6 +188,7 @@ export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig
     retryBaseSeconds: 'RETRY_BASE_SECONDS',
     retryMaxSeconds: 'RETRY_MAX_SECONDS',
     recordTimeBudgetMs: 'RECORD_TIME_BUDGET_MS',
+    recordConcurrency: 'RECORD_CONCURRENCY',
     ...quarantineVariables,
   });
   const { kmsKeyId, localKey, ...rest } = c;

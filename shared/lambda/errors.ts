@@ -20,3 +20,12 @@ export class PlatformQuarantinedError extends Error {
     super(`Message ${messageId} parked: ${platform} is quarantined until at least ${until}`);
   }
 }
+
+/** A batch was told to run records at a concurrency that is no whole number from 1: it could never start one. */
+export class BatchConcurrencyError extends Error {
+  override readonly name = 'BatchConcurrencyError';
+
+  constructor(concurrency: number) {
+    super(`Record concurrency must be a whole number from 1, not ${concurrency}`);
+  }
+}

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DependencyContext } from './dependencies.ts';
+import type { FifoBatchSettings } from './fifo-batch.ts';
 import { parkQuarantined, type QuarantineTarget } from './quarantine.ts';
 import { type RecordGuard, recordTimeBudget } from './record-budget.ts';
 import type { BackoffTarget } from './visibility-backoff.ts';
@@ -16,6 +17,8 @@ export interface QueueDependencies {
   readonly maxReceiveCount?: number | undefined;
   /** Start a record only with at least this many ms of the invocation left (default 0: always). */
   readonly recordTimeBudgetMs?: number | undefined;
+  /** Records of one batch in flight at once, each of another message group (default: the batch handler's). */
+  readonly recordConcurrency?: number | undefined;
   readonly logger?: Logger | undefined;
   /** Provider quarantine: records of a quarantined platform are parked (see `./quarantine.ts`). */
   readonly quarantine?: QuarantineTarget | undefined;
@@ -43,4 +46,9 @@ const parkIfQuarantined = parkQuarantined<DependencyContext<QueueDependencies>>(
  */
 export function recordGuardsOf(context: DependencyContext<QueueDependencies>): readonly RecordGuard[] {
   return [recordTimeBudget(context.dependencies?.recordTimeBudgetMs ?? 0), parkIfQuarantined(context)];
+}
+
+/** How a queue consumer's batch runs: its records' guards and how many records may be in flight at once. */
+export function batchSettingsOf(context: DependencyContext<QueueDependencies>): FifoBatchSettings {
+  return { guards: recordGuardsOf(context), concurrency: context.dependencies?.recordConcurrency };
 }

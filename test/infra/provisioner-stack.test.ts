@@ -19,6 +19,7 @@ import {
   RECORD_TIME_BUDGET,
 } from '../../infra/provisioner-stack.ts';
 import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
+import { DEFAULT_MAX_CONCURRENCY } from '../../shared/lambda/event-source.ts';
 import { LEDGER_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
 import { loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
@@ -244,6 +245,12 @@ describe('ProvisionerStack handler', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('runs as many handler invocations at once as the local poller does by default', () => {
+    const [, mapping] = onlyResource('AWS::Lambda::EventSourceMapping');
+
+    expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: DEFAULT_MAX_CONCURRENCY });
   });
 
   it('bundles the handler as an ES module that Node loads and that exports handler', () => {

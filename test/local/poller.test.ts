@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PollerConfigurationError } from '../../local/errors.ts';
 import { readBatchResponse, type SqsPoller, startSqsPoller } from '../../local/poller.ts';
 import { ensureProvisioningQueues, type ProvisioningQueues } from '../../local/queues.ts';
+import { DEFAULT_MAX_CONCURRENCY } from '../../shared/lambda/event-source.ts';
 import { drainQueue, eventually, queueDepth, startTestFauxqs, type TestFauxqs } from '../support/fauxqs.ts';
 
 let fauxqs: TestFauxqs;
@@ -295,7 +296,7 @@ describe('startSqsPoller', () => {
     );
 
     // Act
-    const poller = poll(queues, recorder.handler, { concurrency: 2 });
+    const poller = poll(queues, recorder.handler, { maxConcurrency: 2 });
     await poller.idle();
 
     // Assess
@@ -306,6 +307,39 @@ describe('startSqsPoller', () => {
     expect(deliveredA).toEqual(['A1', 'A2', 'A2', 'A3', 'A4']);
     expect(recorder.processed.filter((b) => b.startsWith('A'))).toEqual(['A1', 'A2', 'A3', 'A4']);
     expect(recorder.processed.filter((b) => b.startsWith('B'))).toEqual(['B1', 'B2', 'B3', 'B4']);
+  });
+
+  it('never runs more handler invocations at once than the event source’s maxConcurrency', async () => {
+    // Prepare: one message per invocation, three times as many tenants as invocations may run; each
+    // invocation waits until the test lets it end, so the ones in flight can be counted.
+    const queues = await freshQueues({ visibilityTimeoutSeconds: 300 });
+    const total = 3 * DEFAULT_MAX_CONCURRENCY;
+    for (let n = 1; n <= total; n += 1) await send(queues.queueUrl, `m${n}`, `tenant-${n}`);
+    const waiting: (() => void)[] = [];
+    let peak = 0;
+    let ended = 0;
+    const handler = async () => {
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        peak = Math.max(peak, waiting.length);
+      });
+      ended += 1;
+    };
+
+    // Act: each time every invocation the poller may run is waiting, end the oldest one.
+    const poller = poll(queues, handler, { batchSize: 1 });
+    while (ended < total) {
+      await eventually(
+        async () => (waiting.length >= Math.min(DEFAULT_MAX_CONCURRENCY, total - ended) ? true : undefined),
+        { what: 'the invocations the poller may run', intervalMs: 10 },
+      );
+      waiting.shift()?.();
+    }
+    await poller.idle();
+
+    // Assess: the bound was reached and never exceeded, and every message was handled.
+    expect(peak).toBe(DEFAULT_MAX_CONCURRENCY);
+    expect(poller.stats.messagesDeleted).toBe(total);
   });
 
   it('lets the queue move a message that always fails to the DLQ after maxReceiveCount deliveries', async () => {

@@ -1,8 +1,8 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { startedRecords } from '../../../shared/lambda/batch-report.ts';
-import { OutOfTimeError } from '../../../shared/lambda/errors.ts';
-import { fifoBatchHandler } from '../../../shared/lambda/fifo-batch.ts';
+import { BatchConcurrencyError, OutOfTimeError } from '../../../shared/lambda/errors.ts';
+import { DEFAULT_RECORD_CONCURRENCY, fifoBatchHandler } from '../../../shared/lambda/fifo-batch.ts';
 import { lambdaContext, sqsRecord } from '../../support/lambda-queue.ts';
 
 /** A batch of records `<group><n>`, in the order given, each in the group named by its first letter. */
@@ -20,11 +20,65 @@ function recorder(failing: readonly string[] = []) {
   return { run, tried };
 }
 
+/**
+ * Lets every task that is ready run before going on: whatever could start at the same time as the caller
+ * has started by then, so overlap shows in the order of events without measuring time.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A record handler that logs `start`/`end` of each record, staying busy for `turns[id]` turns (default 1). */
+function timeline(turns: Readonly<Record<string, number>> = {}) {
+  const events: string[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const run = async (record: SQSRecord) => {
+    inFlight += 1;
+    peak = Math.max(peak, inFlight);
+    events.push(`start ${record.messageId}`);
+    for (let i = 0; i < (turns[record.messageId] ?? 1); i += 1) await nextTurn();
+    events.push(`end ${record.messageId}`);
+    inFlight -= 1;
+  };
+  return { run, events, peak: () => peak };
+}
+
 const failures = (response: { batchItemFailures: Array<{ itemIdentifier: string }> }) =>
   response.batchItemFailures.map((f) => f.itemIdentifier);
 
 describe('fifoBatchHandler', () => {
-  it('fails the later records of a failed record’s group while the other groups proceed', async () => {
+  it('runs records of different message groups at the same time', async () => {
+    // Prepare
+    const { run, events } = timeline();
+    const handler = fifoBatchHandler(run);
+
+    // Act
+    await handler(batch('a1', 'b1'), lambdaContext());
+
+    // Assess: both started before either finished.
+    expect(events).toEqual(['start a1', 'start b1', 'end a1', 'end b1']);
+  });
+
+  it('runs the records of one group one after another, in the order of the batch', async () => {
+    // Prepare: a1 is the slowest record; nothing of group a may overtake it, group b need not wait.
+    const { run, events } = timeline({ a1: 5 });
+    const handler = fifoBatchHandler(run);
+
+    // Act
+    await handler(batch('a1', 'b1', 'a2', 'b2', 'a3'), lambdaContext());
+
+    // Assess
+    expect(events.filter((e) => e.endsWith('a1') || e.endsWith('a2') || e.endsWith('a3'))).toEqual([
+      'start a1',
+      'end a1',
+      'start a2',
+      'end a2',
+      'start a3',
+      'end a3',
+    ]);
+    expect(events.indexOf('end b2')).toBeLessThan(events.indexOf('end a1'));
+  });
+
+  it('fails the later records of a failed record’s group without starting them while the other groups proceed', async () => {
     // Prepare
     const { run, tried } = recorder(['a1']);
     const handler = fifoBatchHandler(run);
@@ -34,23 +88,72 @@ describe('fifoBatchHandler', () => {
 
     // Assess
     expect(failures(response)).toEqual(['a1', 'a2', 'a3']);
-    expect(tried).toEqual(['a1', 'b1', 'b2', 'c1']);
+    expect(tried.sort()).toEqual(['a1', 'b1', 'b2', 'c1']);
   });
 
-  it('runs the records one after another in the order of the batch', async () => {
-    // Prepare: the first record is the slowest; nothing may overtake it.
-    const order: string[] = [];
+  it('reports the failures in the order of the batch, whichever failed first', async () => {
+    // Prepare: a1 fails last, long after b1 and c1.
+    const { run: slow } = timeline({ a1: 5 });
     const handler = fifoBatchHandler(async (record: SQSRecord) => {
-      order.push(`start ${record.messageId}`);
-      await new Promise((resolve) => setTimeout(resolve, record.messageId === 'a1' ? 20 : 0));
-      order.push(`end ${record.messageId}`);
+      await slow(record);
+      throw new Error(`${record.messageId} failed`);
     });
 
     // Act
-    await handler(batch('a1', 'b1', 'a2'), lambdaContext());
+    const response = await handler(batch('a1', 'b1', 'c1', 'd1'), lambdaContext());
 
     // Assess
-    expect(order).toEqual(['start a1', 'end a1', 'start b1', 'end b1', 'start a2', 'end a2']);
+    expect(failures(response)).toEqual(['a1', 'b1', 'c1', 'd1']);
+  });
+
+  it('never has more records in flight than its concurrency', async () => {
+    // Prepare: six groups, two at a time.
+    const { run, events, peak } = timeline();
+    const handler = fifoBatchHandler(run, () => ({ concurrency: 2 }));
+
+    // Act
+    const response = await handler(batch('a1', 'b1', 'c1', 'd1', 'e1', 'f1'), lambdaContext());
+
+    // Assess
+    expect(peak()).toBe(2);
+    expect(events.filter((e) => e.startsWith('end'))).toHaveLength(6);
+    expect(failures(response)).toEqual([]);
+  });
+
+  it(`runs ${DEFAULT_RECORD_CONCURRENCY} records at once unless told otherwise`, async () => {
+    // Prepare
+    const { run, peak } = timeline();
+    const handler = fifoBatchHandler(run);
+    const groups = 'abcdefghij'.split('').map((g) => `${g}1`);
+
+    // Act
+    await handler(batch(...groups), lambdaContext());
+
+    // Assess
+    expect(peak()).toBe(DEFAULT_RECORD_CONCURRENCY);
+  });
+
+  it('does not hold a slot for a record that waits for its group, so other groups go on', async () => {
+    // Prepare: one slot; group a's second record waits for a1 while b1 may use the slot.
+    const { run, events } = timeline();
+    const handler = fifoBatchHandler(run, () => ({ concurrency: 1 }));
+
+    // Act
+    await handler(batch('a1', 'a2', 'b1'), lambdaContext());
+
+    // Assess: the slot goes round in the order records became ready.
+    expect(events).toEqual(['start a1', 'end a1', 'start b1', 'end b1', 'start a2', 'end a2']);
+  });
+
+  it('refuses a concurrency at which no record could ever start', async () => {
+    // Prepare
+    const handler = fifoBatchHandler(recorder().run, () => ({ concurrency: 0 }));
+
+    // Act
+    const answer = handler(batch('a1'), lambdaContext());
+
+    // Assess
+    await expect(answer).rejects.toThrow(BatchConcurrencyError);
   });
 
   it('answers with every record failed, rather than throwing, when the whole batch fails', async () => {
@@ -85,7 +188,7 @@ describe('fifoBatchHandler', () => {
     const stop = (record: SQSRecord) => {
       throw new OutOfTimeError(record.messageId);
     };
-    const handler = fifoBatchHandler(run, () => [stop]);
+    const handler = fifoBatchHandler(run, () => ({ guards: [stop] }));
     const event = batch('a1', 'b1');
 
     // Act
@@ -105,7 +208,7 @@ describe('fifoBatchHandler', () => {
       guarded.push(record.messageId);
       if (record.messageId === 'a2') throw new OutOfTimeError(record.messageId);
     };
-    const handler = fifoBatchHandler(run, () => [notA2]);
+    const handler = fifoBatchHandler(run, () => ({ guards: [notA2] }));
     const event = batch('a1', 'a2', 'b1', 'a3');
 
     // Act
@@ -113,40 +216,62 @@ describe('fifoBatchHandler', () => {
 
     // Assess
     expect(failures(response)).toEqual(['a2', 'a3']);
-    expect(tried).toEqual(['a1', 'b1']);
-    expect(guarded).toEqual(['a1', 'a2', 'b1']);
+    expect(tried.sort()).toEqual(['a1', 'b1']);
+    expect(guarded.sort()).toEqual(['a1', 'a2', 'b1']);
     expect(startedRecords(event)).toEqual(new Set(['a1', 'b1']));
+  });
+
+  it('checks the guards of a record when it gets its slot, not when the batch begins', async () => {
+    // Prepare: one slot; the guard stops every record once a record has finished.
+    const { run, tried } = recorder();
+    const stopAfterFirst = () => {
+      if (tried.length > 0) throw new OutOfTimeError('late');
+    };
+    const handler = fifoBatchHandler(run, () => ({ guards: [stopAfterFirst], concurrency: 1 }));
+
+    // Act
+    const response = await handler(batch('a1', 'b1', 'c1'), lambdaContext());
+
+    // Assess
+    expect(tried).toEqual(['a1']);
+    expect(failures(response)).toEqual(['b1', 'c1']);
   });
 
   it('gives the record handler and the guards the invocation’s context', async () => {
     // Prepare
     const context = lambdaContext(12_345);
-    const seen: Array<{ by: string; remaining: number }> = [];
-    let guardsBuilt = 0;
+    const seen: Array<{ by: string; id: string; remaining: number }> = [];
+    let settingsRead = 0;
     const handler = fifoBatchHandler(
-      async (_record: SQSRecord, c: Context) => {
-        seen.push({ by: 'record', remaining: c.getRemainingTimeInMillis() });
+      async (record: SQSRecord, c: Context) => {
+        seen.push({ by: 'record', id: record.messageId, remaining: c.getRemainingTimeInMillis() });
       },
       (c) => {
-        guardsBuilt += 1;
-        return [
-          (_record, rc) =>
-            seen.push({ by: 'guard', remaining: c === rc ? rc.getRemainingTimeInMillis() : -1 }),
-        ];
+        settingsRead += 1;
+        return {
+          guards: [
+            (record, rc) =>
+              seen.push({
+                by: 'guard',
+                id: record.messageId,
+                remaining: c === rc ? rc.getRemainingTimeInMillis() : -1,
+              }),
+          ],
+        };
       },
     );
 
     // Act
     await handler(batch('a1', 'b1'), context);
 
-    // Assess: guards are made once per batch and checked before each record.
-    expect(guardsBuilt).toBe(1);
-    expect(seen).toEqual([
-      { by: 'guard', remaining: 12_345 },
-      { by: 'record', remaining: 12_345 },
-      { by: 'guard', remaining: 12_345 },
-      { by: 'record', remaining: 12_345 },
-    ]);
+    // Assess: the settings are read once per batch and the guards checked before each record.
+    expect(settingsRead).toBe(1);
+    for (const id of ['a1', 'b1']) {
+      expect(seen.filter((s) => s.id === id)).toEqual([
+        { by: 'guard', id, remaining: 12_345 },
+        { by: 'record', id, remaining: 12_345 },
+      ]);
+    }
   });
 
   it('keeps batches that run side by side on one handler apart', async () => {

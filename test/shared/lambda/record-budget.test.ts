@@ -27,10 +27,15 @@ afterAll(async () => {
 const record = sqsRecord('m-1', 'g');
 
 /** The batch handler guarded by a time budget, with skipped records released to `queue`. */
-function budgetChain(queue: TestFifoQueue, budgetMs: number, run: (record: SQSRecord) => Promise<void>) {
+function budgetChain(
+  queue: TestFifoQueue,
+  budgetMs: number,
+  run: (record: SQSRecord) => Promise<void>,
+  concurrency?: number,
+) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(releaseSkippedMessages(() => ({ sqs: queue.sqs, queueUrl: queue.queueUrl }), silentLogger()))
-    .handler(fifoBatchHandler(run, () => [recordTimeBudget(budgetMs)]));
+    .handler(fifoBatchHandler(run, () => ({ guards: [recordTimeBudget(budgetMs)], concurrency })));
 }
 
 describe('recordTimeBudget', () => {
@@ -105,16 +110,22 @@ describe('a batch under a record time budget', () => {
   });
 
   it('stops starting records once the invocation runs low, and releases the ones it did not start', async () => {
-    // Prepare: each record takes 30 s of a 70 s invocation; a record needs 40 s left to start.
+    // Prepare: each record takes 30 s of a 70 s invocation; a record needs 40 s left to start. One at a
+    // time, so the records run one after another.
     const queue = await testFifoQueue(mq, 'budget-late');
     const [first, second, third] = await queue.receive(['a', 'b', 'c']);
     if (!first || !second || !third) throw new Error('records not received');
     let remaining = 70_000;
     const tried: string[] = [];
-    const handler = budgetChain(queue, 40_000, async (r) => {
-      tried.push(r.messageId);
-      remaining -= 30_000;
-    });
+    const handler = budgetChain(
+      queue,
+      40_000,
+      async (r) => {
+        tried.push(r.messageId);
+        remaining -= 30_000;
+      },
+      1,
+    );
 
     // Act
     const response = await handler(
@@ -127,5 +138,37 @@ describe('a batch under a record time budget', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: third.messageId }]);
     expect(await queue.depth()).toMatchObject({ visible: 1, inFlight: 2 });
     expect(new Set(queue.hiddenForMs().keys())).toEqual(new Set([first.messageId, second.messageId]));
+  });
+
+  it('checks a record that waited for a slot against the time left when it gets one', async () => {
+    // Prepare: two slots, three tenants; the first two records start with 70 s left, and by the time a
+    // slot frees up the 30 s each took leave less than the 45 s a record needs.
+    const queue = await testFifoQueue(mq, 'budget-slots');
+    const [first, second, third] = await queue.receive(['a', 'b', 'c']);
+    if (!first || !second || !third) throw new Error('records not received');
+    let remaining = 70_000;
+    const tried: string[] = [];
+    const handler = budgetChain(
+      queue,
+      45_000,
+      async (r) => {
+        tried.push(r.messageId);
+        // The time is used up only after a turn of the event loop, by which the other slot was taken.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        remaining -= 30_000;
+      },
+      2,
+    );
+
+    // Act
+    const response = await handler(
+      { Records: [first, second, third] },
+      lambdaContext(() => remaining),
+    );
+
+    // Assess: the third tenant's record was left untried and is back on the queue.
+    expect(tried).toEqual([first.messageId, second.messageId]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: third.messageId }]);
+    expect(await queue.depth()).toMatchObject({ visible: 1, inFlight: 2 });
   });
 });

@@ -86,6 +86,30 @@ describe('releaseSkippedMessages', () => {
     expect(new Set(queue.hiddenForMs().keys())).toEqual(new Set([failed.messageId, other.messageId]));
   });
 
+  it('releases a failed group’s untried records while another group ran alongside it', async () => {
+    // Prepare: tenant a's head fails only after tenant b's first record has started.
+    const queue = await testFifoQueue(mq, 'release-concurrent');
+    const [a1, b1, a2, b2] = await queue.receive(['a', 'b', 'a', 'b']);
+    if (!a1 || !b1 || !a2 || !b2) throw new Error('records not received');
+    let overlapped = false;
+    const { handler, tried } = releaseChain(targetOf(queue), async (r) => {
+      if (r.messageId !== a1.messageId) return false;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      overlapped = tried.includes(b1.messageId);
+      return true;
+    });
+
+    // Act
+    const response = await handler({ Records: [a1, b1, a2, b2] }, lambdaContext());
+
+    // Assess: b ran beside a, a2 was never tried and is back on the queue; the rest stay in flight.
+    expect(overlapped).toBe(true);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([a1.messageId, a2.messageId]);
+    expect(tried.sort()).toEqual([a1.messageId, b1.messageId, b2.messageId].sort());
+    expect(await queue.depth()).toMatchObject({ visible: 1, inFlight: 3 });
+    expect(queue.hiddenForMs().has(a2.messageId)).toBe(false);
+  });
+
   it('leaves a batch alone that the batch handler never took on', async () => {
     // Prepare: a handler that reports every record failed without going through fifoBatchHandler.
     const queue = await testFifoQueue(mq, 'release-not-taken');
