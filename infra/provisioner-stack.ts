@@ -55,7 +55,7 @@ export interface ProvisionerStackProps extends StackProps {
   readonly retryMaxSeconds?: number | undefined;
   /** Expiry horizon of accounts created without `expiresAt`, days (`DEFAULT_HORIZON_DAYS`). Default 365. */
   readonly defaultHorizonDays?: number | undefined;
-  /** Concurrent handler invocations the queue may drive (2-1000). Default 2; see the Baijiayun budget below. */
+  /** Concurrent handler invocations the queue may drive (2-1000). Default 2; rate budgets are fleet-wide, whatever it is. */
   readonly maxConcurrency?: number | undefined;
   /** `POWERTOOLS_LOG_LEVEL`. Default INFO. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
@@ -181,7 +181,7 @@ export class ProvisionerStack extends Stack {
     this.table = ledger.table;
 
     this.platformSecret = new PlatformSecret(this, 'Vendor', {
-      placeholder: platformSecretPlaceholder({ maxConcurrency }),
+      placeholder: platformSecretPlaceholder(),
     }).secret;
 
     const handler = new ProvisioningFunction(this, 'Handler', {
