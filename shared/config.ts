@@ -198,10 +198,7 @@ export function processEnvironment(): Environment {
   return process.env;
 }
 
-/**
- * The fleet-wide rate budget's settings (how processes book slots of a platform's shared budget; the rate
- * itself is each platform's own setting, capped at its documented limit).
- */
+/** How processes book the fleet-wide rate budget (each platform's rate is its own setting, capped at its limit). */
 export interface RateBudgetConfig {
   /** The most consecutive slots one write books: fewer writes per request, more slots lost when demand stops. */
   readonly blockSize: number;
