@@ -16,24 +16,15 @@ export const PLATFORM_SECRET_KEYS: readonly string[] = platformModules.flatMap((
   platform.settings.secret.flatMap((key) => platform.settings.variables[key] ?? []),
 );
 
-/** The deployment facts {@link platformSecretPlaceholder} depends on. */
-export interface PlatformSecretPlaceholderOptions {
-  /** Concurrent handler invocations the queue may drive, each with its own rate limiters. */
-  readonly maxConcurrency: number;
-}
-
 /**
- * The platform secret's initial value: every key of {@link PLATFORM_SECRET_KEYS}, empty (unset) except what a
- * platform derives from the deployment rather than from its account (say a rate budget split over the
- * concurrent environments).
+ * The platform secret's initial value: every key of {@link PLATFORM_SECRET_KEYS}, empty (unset). Nothing in it
+ * derives from the deployment: a value computed from stack props would be frozen at creation (the stack
+ * writes this value once) and silently replaced by the code's default wherever an operator's secret omits
+ * it. Settings with safe defaults (say the fleet-wide rate of a platform) stay out of it.
  *
  * The stack writes this value once, at creation; operators' values survive later deploys only as long as it
  * stays the same, so a change here must be deliberate.
  */
-export function platformSecretPlaceholder(options: PlatformSecretPlaceholderOptions): Record<string, string> {
-  const placeholder: Record<string, string> = Object.fromEntries(
-    PLATFORM_SECRET_KEYS.map((key) => [key, '']),
-  );
-  for (const platform of platformModules) Object.assign(placeholder, platform.secretDefaults?.(options));
-  return placeholder;
+export function platformSecretPlaceholder(): Record<string, string> {
+  return Object.fromEntries(PLATFORM_SECRET_KEYS.map((key) => [key, '']));
 }

@@ -59,7 +59,7 @@ export interface ProvisionerStackProps extends StackProps {
   readonly defaultHorizonDays?: number | undefined;
   /**
    * Concurrent handler invocations the queue may drive (2-1000). Default `DEFAULT_MAX_CONCURRENCY` (2), as the
-   * local poller's; each environment's share of a platform's rate budget shrinks as it grows.
+   * local poller's; rate budgets are fleet-wide, whatever it is.
    */
   readonly maxConcurrency?: number | undefined;
   /** `POWERTOOLS_LOG_LEVEL`. Default INFO. */
@@ -191,7 +191,7 @@ export class ProvisionerStack extends Stack {
     this.table = ledger.table;
 
     this.platformSecret = new PlatformSecret(this, 'Vendor', {
-      placeholder: platformSecretPlaceholder({ maxConcurrency }),
+      placeholder: platformSecretPlaceholder(),
     }).secret;
 
     const handler = new ProvisioningFunction(this, 'Handler', {

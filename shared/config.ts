@@ -206,6 +206,26 @@ export function processEnvironment(): Environment {
   return process.env;
 }
 
+/** How processes book the fleet-wide rate budget (each platform's rate is its own setting, capped at its limit). */
+export interface RateBudgetConfig {
+  /** The most consecutive slots one write books: fewer writes per request, more slots lost when demand stops. */
+  readonly blockSize: number;
+  /** How far past now the budget may be booked; callers beyond it wait before booking. */
+  readonly maxAheadMs: number;
+}
+
+/** Reads `RATE_BUDGET_BLOCK_SIZE` (1-20, default 5) and `RATE_BUDGET_MAX_AHEAD_MS` (1000-60000, default 10000). */
+export function loadRateBudgetConfig(env: Environment): RateBudgetConfig {
+  return parse(
+    z.object({
+      blockSize: z.coerce.number().int().min(1).max(20).default(5),
+      maxAheadMs: z.coerce.number().int().min(1_000).max(60_000).default(10_000),
+    }),
+    env,
+    { blockSize: 'RATE_BUDGET_BLOCK_SIZE', maxAheadMs: 'RATE_BUDGET_MAX_AHEAD_MS' },
+  );
+}
+
 /** Settings of the `provisioner` CLI. */
 export interface CliConfig {
   /** A deployed stack's name: its outputs locate the queue and table (else the local stack is used). */

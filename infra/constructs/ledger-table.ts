@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { RATE_BUDGET_PARTITION_PREFIX } from '../../shared/ledger/rate-budget-store.ts';
 import {
   ACCOUNT_PARTITION_PREFIX,
   LEDGER_INDEX,
@@ -132,6 +133,24 @@ export class LedgerTable extends Construct {
         resources: [this.table.tableArn],
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${QUARANTINE_PARTITION_PREFIX}*`] },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` book slots of the fleet-wide rate budgets (statement `LedgerRateBudget`): GetItem and
+   * UpdateItem on rate-budget items only. For functions that call platforms without {@link grantItemReadWrite}
+   * (which covers these items already).
+   */
+  grantRateBudget(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgerRateBudget',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_BUDGET_PARTITION_PREFIX}*`] },
         },
       }),
     );

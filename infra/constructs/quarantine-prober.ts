@@ -64,6 +64,8 @@ export class QuarantineProber extends Construct {
         resources: [props.queue.queueArn],
       }),
     );
+    // It calls the platforms: its calls draw on the same rate budgets as the handler's.
+    props.ledger.grantRateBudget(role);
     props.platformSecret.grantRead(role);
 
     scheduleFunction(

@@ -60,6 +60,8 @@ export class Reconciliation extends Construct {
         },
       }),
     );
+    // It calls the platforms: its calls draw on the same rate budgets as the handler's.
+    props.ledger.grantRateBudget(role);
     props.platformSecret.grantRead(role);
 
     this.schedule = scheduleFunction(

@@ -170,6 +170,25 @@ export class LedgerTableClient {
     );
   }
 
+  /**
+   * {@link LedgerTableClient.update}, answering the attributes the update set, as they are now
+   * (`ReturnValues: UPDATED_NEW`): for an update computed by DynamoDB itself, such as `SET n = n + :d`.
+   */
+  async updateReturning(operation: string, key: Item, expressions: UpdateExpressions): Promise<Item> {
+    const { Attributes } = await this.#call(operation, 'write', () =>
+      this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: key,
+          ...expressions,
+          ReturnValues: 'UPDATED_NEW',
+          ...this.#returnCapacity,
+        }),
+      ),
+    );
+    return Attributes ?? {};
+  }
+
   /** Deletes the item at `key` if `condition` holds. */
   async delete(operation: string, key: Item, condition: WriteCondition): Promise<void> {
     await this.#call(operation, 'write', () =>

@@ -30,6 +30,22 @@ export interface HttpOptions {
   readonly readRetries?: number | undefined;
   /** First backoff delay in ms for read retries; doubles with full jitter. */
   readonly retryBaseMs?: number | undefined;
+  /**
+   * Paces calls after a rate-limited answer: every attempt first takes its slot, a refusal for load engages
+   * it, and such a refusal is retried through it (instead of the jittered backoff) up to `readRetries` times,
+   * state-changing calls included, since a call refused for load committed nothing.
+   */
+  readonly pacer?: RetryPacer | undefined;
+}
+
+/** What paces a platform's calls once it refused one for load (see `BackoffPacer` in `./pacer.ts`). */
+export interface RetryPacer {
+  /** A call was refused for load: pace the following ones. */
+  rateLimited(): void;
+  /** A call succeeded: the platform accepts calls again. */
+  succeeded(): void;
+  /** Resolves when the next call may be sent (at once while nothing is paced). */
+  acquire(): Promise<void>;
 }
 
 /** A response whose body is for the vendor client to interpret. */
@@ -141,18 +157,33 @@ export async function request<T>(
   options: HttpOptions,
   interpret: (answer: HttpAnswer) => T,
 ): Promise<T> {
-  const attempts = call.mutates ? 1 : 1 + (options.readRetries ?? 2);
+  const retries = options.readRetries ?? 2;
+  const attempts = call.mutates ? 1 : 1 + retries;
   const base = options.retryBaseMs ?? 200;
+  const pacer = options.pacer;
   for (let attempt = 1; ; attempt++) {
     try {
+      // Before `once` starts its timeout, so a paced wait never reads as a timeout.
+      await pacer?.acquire();
       const { answer, statusFailure } = await once(call, options);
       if (statusFailure !== undefined) throw statusVerdict(answer, statusFailure, interpret);
-      return interpret(answer);
+      const result = interpret(answer);
+      pacer?.succeeded();
+      return result;
     } catch (error) {
       const transient = error instanceof PlatformError && TRANSIENT.has(error.category);
-      if (!transient || attempt >= attempts) throw error;
+      const refusedForLoad =
+        pacer !== undefined &&
+        error instanceof PlatformError &&
+        error.category === 'rate-limited' &&
+        !error.outcomeUnknown;
+      if (refusedForLoad) pacer.rateLimited();
+      if (!transient || attempt >= (refusedForLoad ? 1 + retries : attempts)) throw error;
       const hinted = error.retryAfterSeconds === undefined ? 0 : error.retryAfterSeconds * 1000;
-      await sleep(Math.max(hinted, Math.random() * base * 2 ** (attempt - 1)));
+      // After a refusal for load the pacer spaces the retry (its slot is taken at the top of the loop): a
+      // jittered backoff may retry at once, into the same overload. Retry-After, when given, still wins.
+      if (refusedForLoad) await sleep(hinted);
+      else await sleep(Math.max(hinted, Math.random() * base * 2 ** (attempt - 1)));
     }
   }
 }

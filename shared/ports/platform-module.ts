@@ -10,6 +10,7 @@ import type {
   SubAccount,
   SubAccountWithCredentials,
 } from './platform.ts';
+import type { RateBudget } from './rate-budget.ts';
 
 /**
  * The plug-in contract: everything the rest of the system knows about one platform. Each folder under
@@ -152,6 +153,11 @@ export interface ConnectOptions {
   readonly now?: (() => Date) | undefined;
   /** The HTTP transport (the runtime wraps it to time every platform call). */
   readonly fetch?: ((input: string | URL, init?: RequestInit) => Promise<Response>) | undefined;
+  /**
+   * The rate budget shared by every process of the fleet, for platforms with a rate limit; without one a
+   * platform paces the calls of this process only.
+   */
+  readonly rateBudget?: RateBudget | undefined;
 }
 
 /** One platform, as a plug-in. */
@@ -175,6 +181,4 @@ export interface PlatformModule {
   connect(source: SettingsSource, options?: ConnectOptions): ConnectedPlatform;
   /** Read-only CLI subcommands. */
   readonly checks: readonly PlatformCheck[];
-  /** Initial values of the deployed platform secret beyond empty placeholders, from deployment facts. */
-  secretDefaults?(deployment: { readonly maxConcurrency: number }): Readonly<Record<string, string>>;
 }

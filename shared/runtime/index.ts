@@ -8,11 +8,13 @@ import { buildCipher } from './cipher.ts';
 import { buildLedger } from './ledger.ts';
 import { livePlatforms, type PlatformCallObserver } from './platforms.ts';
 import { buildQueueClient } from './producer.ts';
+import { buildRateBudget } from './rate-budget.ts';
 
 export { buildCipher } from './cipher.ts';
 export { buildLedger } from './ledger.ts';
 export { buildPlatforms, livePlatforms, platformSettings } from './platforms.ts';
 export { buildQueueClient } from './producer.ts';
+export { buildRateBudget } from './rate-budget.ts';
 
 /**
  * The composition roots: small builders that turn configuration into the live objects a function needs.
@@ -49,7 +51,7 @@ export function provisioningRuntime(
     if (!stable) {
       const runtime = loadRuntimeConfig(env);
       const sqs = buildQueueClient(runtime);
-      const ledger = buildLedger(runtime).ledger;
+      const { ledger, dynamodb } = buildLedger(runtime);
       // Per execution environment: the calls it sees decide whether it quarantines a platform.
       const health = new PlatformHealth(quarantineSettings(runtime));
       const both: PlatformCallObserver = (call) => {
@@ -72,7 +74,10 @@ export function provisioningRuntime(
             maxReceiveCount: runtime.maxReceiveCount,
           },
         },
-        platforms: livePlatforms(env, runtime, both),
+        platforms: livePlatforms(env, runtime, {
+          observe: both,
+          rateBudget: buildRateBudget(env, runtime, dynamodb),
+        }),
       };
     }
     return {

@@ -124,7 +124,11 @@ export async function platformSettings(env: Environment, runtime: BaseConfig): P
 export function livePlatforms(
   env: Environment,
   runtime: BaseConfig,
-  observe?: PlatformCallObserver,
+  options: {
+    readonly observe?: PlatformCallObserver | undefined;
+    /** The fleet-wide budget the platforms with a rate limit draw on. */
+    readonly rateBudget?: ConnectOptions['rateBudget'];
+  } = {},
 ): () => Promise<PlatformDirectory> {
   let current: { readonly key: string; readonly platforms: PlatformDirectory } | undefined;
   return async () => {
@@ -132,7 +136,7 @@ export function livePlatforms(
     const key = JSON.stringify(
       platformModules.flatMap((m) => Object.values(m.settings.variables).map((v) => [v, source[v]])),
     );
-    if (current?.key !== key) current = { key, platforms: buildPlatforms(source, { observe }) };
+    if (current?.key !== key) current = { key, platforms: buildPlatforms(source, options) };
     return current.platforms;
   };
 }

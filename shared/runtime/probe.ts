@@ -4,13 +4,14 @@ import { SqsMessageReleaser } from '../producer/index.ts';
 import { buildLedger } from './ledger.ts';
 import { livePlatforms } from './platforms.ts';
 import { buildQueueClient } from './producer.ts';
+import { buildRateBudget } from './rate-budget.ts';
 
 /** The prober's composition root: the ledger, the platforms, and the queue it releases parked messages on. */
 export function probeRuntime(env: Environment): () => Promise<ProbeDependencies> {
   const base = loadBaseConfig(env);
-  const ledger = buildLedger(base).ledger;
+  const { ledger, dynamodb } = buildLedger(base);
   const releaser = new SqsMessageReleaser(buildQueueClient(base));
   const settings = loadQuarantineSettings(env);
-  const platforms = livePlatforms(env, base);
+  const platforms = livePlatforms(env, base, { rateBudget: buildRateBudget(env, base, dynamodb) });
   return async () => ({ ledger, releaser, settings, platforms: [...(await platforms()).values()] });
 }

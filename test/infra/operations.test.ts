@@ -168,7 +168,7 @@ describe('the reconciliation in the stack', () => {
     expect(env).not.toHaveProperty('CREDENTIALS_KMS_KEY_ID');
   });
 
-  it('lets it list accounts and keep drift records, and never write an account', () => {
+  it('lets it list accounts, keep drift records and book rate-budget slots, and never write an account', () => {
     // Act
     const statements = reconcileStatements(template);
     const all = statements.flatMap(actions);
@@ -178,11 +178,18 @@ describe('the reconciliation in the stack', () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DRIFT#*'] } },
     });
     expect(all).toContain('secretsmanager:GetSecretValue');
-    for (const forbidden of ['dynamodb:UpdateItem', 'dynamodb:Scan', 'kms:Encrypt', 'sqs:SendMessage']) {
+    for (const forbidden of ['dynamodb:Scan', 'kms:Encrypt', 'sqs:SendMessage']) {
       expect(all).not.toContain(forbidden);
     }
     const putStatements = statements.filter((s) => actions(s).includes('dynamodb:PutItem'));
     expect(putStatements.every((s) => s.Sid === 'LedgerDriftRecords')).toBe(true);
+    const updateStatements = statements.filter((s) => actions(s).includes('dynamodb:UpdateItem'));
+    expect(updateStatements).toEqual([
+      expect.objectContaining({
+        Sid: 'LedgerRateBudget',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATEBUDGET#*'] } },
+      }),
+    ]);
   });
 
   it('takes its schedule and balance thresholds from the reconcile context, and refuses unknown platforms', () => {
@@ -247,7 +254,7 @@ describe('the operations dashboard and alarm subscription', () => {
 });
 
 describe('the quarantine prober in the stack', () => {
-  it('runs every minute, may touch only quarantine items and message visibility, and reads the platform secret', () => {
+  it('runs every minute, may touch only quarantine and rate-budget items and message visibility, and reads the platform secret', () => {
     // Prepare
     const template = synth();
     const [[functionId]] = resources(template, 'AWS::Lambda::Function').filter(([id]) =>
@@ -270,6 +277,9 @@ describe('the quarantine prober in the stack', () => {
     expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(statements.find((s) => s.Sid === 'LedgerQuarantineItems')?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['QUARANTINE#*'] },
+    });
+    expect(statements.find((s) => s.Sid === 'LedgerRateBudget')?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATEBUDGET#*'] },
     });
     const all = statements.flatMap(actions);
     expect(all).toContain('sqs:ChangeMessageVisibility');

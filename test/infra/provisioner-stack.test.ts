@@ -383,14 +383,19 @@ describe('ProvisionerStack vendor secret', () => {
     expect(() => loadBaijiayunConfig(placeholder)).toThrow(ConfigurationError);
   });
 
-  it('splits the Baijiayun request budget over the concurrent handlers the queue may run', () => {
-    const [, secret] = onlyResource('AWS::SecretsManager::Secret');
-    const [, mapping] = onlyResource('AWS::Lambda::EventSourceMapping');
-    const placeholder = JSON.parse(String(secret.Properties.SecretString)) as Record<string, string>;
-    const concurrency = (mapping.Properties.ScalingConfig as { MaximumConcurrency: number })
-      .MaximumConcurrency;
+  it('keeps nothing derived from stack props in the secret, so concurrency cannot change a rate in it', () => {
+    const secretOf = (maxConcurrency: number) => {
+      const stack = new ProvisionerStack(new App({ context: NO_BUNDLING }), 'Tuned', { maxConcurrency });
+      const [secret] = Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::Secret'));
+      return JSON.parse(String(secret?.Properties.SecretString)) as Record<string, string>;
+    };
 
-    expect(Number(placeholder.BAIJIAYUN_RATE_LIMIT_REQUESTS) * concurrency).toBeLessThanOrEqual(200);
+    const few = secretOf(2);
+    const many = secretOf(50);
+
+    expect(many).toEqual(few);
+    expect(Object.values(many).every((value) => value === '')).toBe(true);
+    expect(Object.keys(many)).not.toContain('BAIJIAYUN_RATE_LIMIT_REQUESTS');
   });
 });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadRuntimeConfig } from '../../shared/config.ts';
+import {
+  ConfigurationError,
+  loadRateBudgetConfig,
+  loadRuntimeConfig,
+  withPlatformSecret,
+} from '../../shared/config.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
 import { CLOOPEN_PRODUCTION_URL, loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
+import { platformModules } from '../../shared/platforms/registry.ts';
 import { localPlatformOverrides } from '../../shared/platforms/sources.ts';
 
 const SID = 'a'.repeat(32);
@@ -79,6 +85,72 @@ describe('loadBaijiayunConfig', () => {
       loadBaijiayunConfig({ BAIJIAYUN_PARTNER_ID: '1', BAIJIAYUN_PARTNER_KEY: 'k' }),
     );
     expect(error.variables).toEqual(['BAIJIAYUN_BASE_URL']);
+  });
+});
+
+describe('the fleet-wide Baijiayun rate', () => {
+  const account = {
+    BAIJIAYUN_BASE_URL: 'https://e123.at.baijiayun.com',
+    BAIJIAYUN_PARTNER_ID: '12345678',
+    BAIJIAYUN_PARTNER_KEY: 'k3y==',
+  };
+
+  it('stays under the platform limit when the secret omits it, whatever the deployment', () => {
+    // Prepare
+    const secret = { ...account };
+
+    // Act
+    const config = loadBaijiayunConfig(withPlatformSecret({}, secret, platformModules));
+
+    // Assess
+    expect(config.rateLimitRequests).toBeGreaterThanOrEqual(190);
+    expect(config.rateLimitRequests).toBeLessThanOrEqual(200);
+  });
+
+  it('accepts the platform maximum itself', () => {
+    // Act
+    const config = loadBaijiayunConfig({ ...account, BAIJIAYUN_RATE_LIMIT_REQUESTS: '200' });
+
+    // Assess
+    expect(config.rateLimitRequests).toBe(200);
+  });
+
+  it.each(['201', '1000000'])('refuses %s, which would raise the fleet above the platform limit', (value) => {
+    // Act
+    const error = failure(() => loadBaijiayunConfig({ ...account, BAIJIAYUN_RATE_LIMIT_REQUESTS: value }));
+
+    // Assess
+    expect(error.variables).toEqual(['BAIJIAYUN_RATE_LIMIT_REQUESTS']);
+    expect(error.message).toMatch(/at most 200/);
+  });
+
+  it('refuses an oversized rate from the vendor secret as well as from the environment', () => {
+    // Prepare
+    const secret = { ...account, BAIJIAYUN_RATE_LIMIT_REQUESTS: 500 };
+
+    // Act
+    const error = failure(() => loadBaijiayunConfig(withPlatformSecret({}, secret, platformModules)));
+
+    // Assess
+    expect(error.variables).toEqual(['BAIJIAYUN_RATE_LIMIT_REQUESTS']);
+  });
+});
+
+describe('loadRateBudgetConfig', () => {
+  it('books five slots per write and at most ten seconds ahead by default', () => {
+    // Act
+    const config = loadRateBudgetConfig({});
+
+    // Assess
+    expect(config).toEqual({ blockSize: 5, maxAheadMs: 10_000 });
+  });
+
+  it('refuses a block size beyond 20', () => {
+    // Act
+    const error = failure(() => loadRateBudgetConfig({ RATE_BUDGET_BLOCK_SIZE: '50' }));
+
+    // Assess
+    expect(error.variables).toEqual(['RATE_BUDGET_BLOCK_SIZE']);
   });
 });
 

@@ -294,9 +294,9 @@ export class BaijiayunRestClient extends BaijiayunEndpoints implements Baijiayun
 /**
  * Creates the Baijiayun client.
  *
- * Every call first takes a slot from the rate limiter (by default shared by all clients of this process with
- * the same partner id and host, `config.rateLimitRequests` per `config.rateLimitWindowMs`), so bursts wait
- * instead of tripping the platform's 200 per 10 s limit. Read retries take a slot each too.
+ * Every call first takes a slot of the partner's rate budget (`config.rateLimitRequests` per 10 s, paced
+ * evenly; see `BaijiayunClientDeps.rateBudget`), so bursts wait instead of tripping the platform's 200 per
+ * 10 s limit. Read retries take a slot each too.
  */
 export function createBaijiayunClient(
   config: BaijiayunConfig,

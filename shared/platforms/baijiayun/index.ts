@@ -6,12 +6,7 @@ export {
   createBaijiayunClient,
 } from './client.ts';
 export { BaijiayunError, type BaijiayunErrorOptions, categoryOf } from './errors.ts';
-export {
-  type RateLimiter,
-  SlidingWindowLimiter,
-  type SlidingWindowLimiterOptions,
-  sharedLimiter,
-} from './limiter.ts';
+export { baijiayunBudgetKey, budgetLimiter, type RateLimiter } from './limiter.ts';
 export { sign, signingString, type WireParams } from './signing.ts';
 export {
   type AccountInfo,

@@ -7,7 +7,7 @@ import { createBaijiayunClient } from './client.ts';
 import { BaijiayunError } from './errors.ts';
 import type { BaijiayunUpdateInput } from './inputs.ts';
 import { baijiayunCreateProfile, baijiayunUpdateProfile } from './profiles.ts';
-import { baijiayunSecretDefaults, baijiayunSettings, loadBaijiayunConfig } from './settings.ts';
+import { baijiayunSettings, loadBaijiayunConfig } from './settings.ts';
 
 const facts = { name: 'baijiayun', naturalKey: 'mobile', expiryRequired: true } as const;
 
@@ -25,6 +25,7 @@ export const baijiayunPlatform: PlatformModule = {
     const client = createBaijiayunClient(loadBaijiayunConfig(source), {
       now: options.now,
       fetch: options.fetch,
+      rateBudget: options.rateBudget,
     });
     return connectPlatform(facts, client, {
       profiles: { create: baijiayunCreateProfile, update: baijiayunUpdateProfile },
@@ -88,5 +89,4 @@ export const baijiayunPlatform: PlatformModule = {
       idRule: 'numeric',
     }),
   ],
-  secretDefaults: baijiayunSecretDefaults,
 };

@@ -9,18 +9,25 @@ export interface BaijiayunConfig {
   readonly partnerId: string;
   readonly partnerKey: Secret;
   readonly timeoutMs: number;
-  /** Client-side limiter: at most this many requests… */
+  /**
+   * Requests per {@link BAIJIAYUN_WINDOW_MS} for the whole fleet together (every process drawing on the
+   * shared budget), paced evenly; at most {@link BAIJIAYUN_REQUESTS_PER_WINDOW}.
+   */
   readonly rateLimitRequests: number;
-  /** …per this many milliseconds (the platform allows 200 per 10 s per partner and IP). */
-  readonly rateLimitWindowMs: number;
 }
 
 /** Baijiayun's documented budget: requests per 10 s per partner and calling IP. */
 export const BAIJIAYUN_REQUESTS_PER_WINDOW = 200;
-/** What the CLI and ad-hoc sweeps may use of that budget while the pipeline runs. */
-export const BAIJIAYUN_RESERVED_FOR_OPERATORS = 20;
+/** The platform's window. */
+export const BAIJIAYUN_WINDOW_MS = 10_000;
+/**
+ * What the default rate keeps back from the platform's limit: slack for requests that reach the platform
+ * later or closer together than their slots (network jitter, timers, clocks of different hosts) and for
+ * ad-hoc calls from the same IP outside the budget. 5 slots of 51 ms are about 250 ms of slack.
+ */
+export const BAIJIAYUN_RESERVED_REQUESTS = 5;
 
-/** `BAIJIAYUN_*`: the partner account and the client-side rate limit. */
+/** `BAIJIAYUN_*`: the partner account and the fleet-wide rate. */
 export const baijiayunSettings = {
   prefix: 'BAIJIAYUN_',
   variables: {
@@ -29,20 +36,27 @@ export const baijiayunSettings = {
     partnerKey: 'BAIJIAYUN_PARTNER_KEY',
     timeoutMs: 'BAIJIAYUN_TIMEOUT_MS',
     rateLimitRequests: 'BAIJIAYUN_RATE_LIMIT_REQUESTS',
-    rateLimitWindowMs: 'BAIJIAYUN_RATE_LIMIT_WINDOW_MS',
   },
   target: ['baseUrl', 'partnerId', 'partnerKey'],
   endpoint: 'baseUrl',
   account: 'partnerId',
-  secret: ['baseUrl', 'partnerId', 'partnerKey', 'rateLimitRequests'],
+  secret: ['baseUrl', 'partnerId', 'partnerKey'],
   schema: z.object({
     baseUrl: httpUrl,
     partnerId: z.string().regex(/^\d{1,20}$/, 'must be the numeric partner id'),
     partnerKey: z.string().min(1),
     timeoutMs: positiveInt(10_000),
-    // 180 rather than 200: other processes with the same partner and IP (the CLI, a sweep) share the budget.
-    rateLimitRequests: positiveInt(BAIJIAYUN_REQUESTS_PER_WINDOW - BAIJIAYUN_RESERVED_FOR_OPERATORS),
-    rateLimitWindowMs: positiveInt(10_000),
+    // The fleet's rate, not a process's: a missing value means the default, and no value can raise the fleet
+    // above the platform's limit, since one shared budget paces every process.
+    rateLimitRequests: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(
+        BAIJIAYUN_REQUESTS_PER_WINDOW,
+        `must be at most ${BAIJIAYUN_REQUESTS_PER_WINDOW}: the platform allows no more per 10 s, for the whole fleet`,
+      )
+      .default(BAIJIAYUN_REQUESTS_PER_WINDOW - BAIJIAYUN_RESERVED_REQUESTS),
   }),
 } as const satisfies PlatformSettings;
 
@@ -50,20 +64,4 @@ export const baijiayunSettings = {
 export function loadBaijiayunConfig(source: SettingsSource): BaijiayunConfig {
   const c = loadPlatformSettings(baijiayunSettings, source);
   return { ...c, partnerKey: new Secret(c.partnerKey) };
-}
-
-/**
- * Each execution environment runs its own limiter while the platform counts per partner and IP: the
- * deployed secret starts with the budget split over the environments the queue may run at once.
- */
-export function baijiayunSecretDefaults(deployment: {
-  readonly maxConcurrency: number;
-}): Readonly<Record<string, string>> {
-  const perEnvironment = Math.max(
-    1,
-    Math.floor(
-      (BAIJIAYUN_REQUESTS_PER_WINDOW - BAIJIAYUN_RESERVED_FOR_OPERATORS) / deployment.maxConcurrency,
-    ),
-  );
-  return { [baijiayunSettings.variables.rateLimitRequests]: String(perEnvironment) };
 }

@@ -1,6 +1,9 @@
+import type { RateBudget } from '../../ports/rate-budget.ts';
 import { type FetchLike, request } from '../http.ts';
-import { type RateLimiter, sharedLimiter } from './limiter.ts';
-import type { BaijiayunConfig } from './settings.ts';
+import { processRateBudget } from '../pacer.ts';
+import { BaijiayunError } from './errors.ts';
+import { baijiayunBudgetKey, budgetLimiter, type RateLimiter } from './limiter.ts';
+import { BAIJIAYUN_WINDOW_MS, type BaijiayunConfig } from './settings.ts';
 import { sign } from './signing.ts';
 import { type BaijiayunEndpoint, encodeForm, interpretAnswer, toWireParams } from './wire.ts';
 
@@ -12,7 +15,12 @@ export interface BaijiayunClientDeps {
   readonly fetch?: FetchLike | undefined;
   /** The clock that stamps `timestamp` and judges expiry. */
   readonly now?: (() => Date) | undefined;
-  /** Defaults to the process-wide limiter of this partner and host (see `sharedLimiter`). */
+  /**
+   * The budget the partner's slots are drawn from: the fleet-wide one in the deployed functions and the local
+   * stack, else (the CLI, tests) the budget of this process (`processRateBudget`).
+   */
+  readonly rateBudget?: RateBudget | undefined;
+  /** Overrides {@link rateBudget} with a limiter of its own (tests). */
   readonly limiter?: RateLimiter | undefined;
   /** Extra attempts for reads (`getSubAccountList`, `getAccountInfo`); default 2. */
   readonly readRetries?: number | undefined;
@@ -24,9 +32,9 @@ export interface BaijiayunClientDeps {
  * The call-and-decode layer of the Baijiayun client: signs each `new_sub` call (`partner_id`, `timestamp`,
  * `sign`), posts it as a form within `config.timeoutMs`, retries reads with backoff and decodes the answer.
  *
- * Every call first takes a slot from the rate limiter (by default shared by all clients of this process with
- * the same partner id and host, `config.rateLimitRequests` per `config.rateLimitWindowMs`), so bursts wait
- * instead of tripping the platform's 200 per 10 s limit. Read retries take a slot each too.
+ * Every call first takes a slot of the partner's rate budget (`config.rateLimitRequests` per 10 s, paced
+ * evenly, shared by every process that draws on the same budget), so bursts wait instead of tripping the
+ * platform's 200 per 10 s limit. Read retries take a slot each too.
  */
 export class BaijiayunTransport {
   /** The clock that stamps `timestamp`; the client judges expiry by it too. */
@@ -41,9 +49,9 @@ export class BaijiayunTransport {
     this.#deps = deps;
     this.#limiter =
       deps.limiter ??
-      sharedLimiter(`${config.partnerId}@${new URL(config.baseUrl).host}`, {
+      budgetLimiter(deps.rateBudget ?? processRateBudget(), baijiayunBudgetKey(config.partnerId), {
         requests: config.rateLimitRequests,
-        windowMs: config.rateLimitWindowMs,
+        windowMs: BAIJIAYUN_WINDOW_MS,
       });
   }
 
@@ -62,7 +70,16 @@ export class BaijiayunTransport {
     const wire = toWireParams(endpoint, params);
     // The slot is taken before the timestamp is stamped, so a long wait cannot make it stale, and before
     // `request` starts its timeout, so waiting here never reads as a timeout (nor as an unknown outcome).
-    await limiter.acquire();
+    try {
+      await limiter.acquire();
+    } catch (error) {
+      // Without a slot nothing may be sent; nothing was, so the caller may retry it later.
+      throw new BaijiayunError(`baijiayun ${endpoint}: no rate budget slot (the budget is unreachable)`, {
+        category: 'rate-limited',
+        operation: endpoint,
+        cause: error,
+      });
+    }
     const fields: Record<string, string | undefined> = {
       ...wire,
       partner_id: config.partnerId,

@@ -14,6 +14,8 @@ export interface CloopenConfig {
   readonly appId: string;
   readonly format: 'json' | 'xml';
   readonly timeoutMs: number;
+  /** After a 111111 (too many concurrent requests), this process's calls go one per this many ms until one succeeds. */
+  readonly rateLimitedIntervalMs: number;
 }
 
 const alnum32 = z.string().regex(/^[A-Za-z0-9]{32}$/, 'must be 32 letters and digits');
@@ -28,6 +30,7 @@ export const cloopenSettings = {
     appId: 'CLOOPEN_APP_ID',
     format: 'CLOOPEN_FORMAT',
     timeoutMs: 'CLOOPEN_TIMEOUT_MS',
+    rateLimitedIntervalMs: 'CLOOPEN_RATE_LIMITED_INTERVAL_MS',
   },
   target: ['baseUrl', 'accountSid', 'authToken', 'appId'],
   endpoint: 'baseUrl',
@@ -40,6 +43,7 @@ export const cloopenSettings = {
     appId: alnum32,
     format: z.enum(['json', 'xml'], { error: 'must be json or xml' }).default('json'),
     timeoutMs: positiveInt(10_000),
+    rateLimitedIntervalMs: positiveInt(1_000),
   }),
 } as const satisfies PlatformSettings;
 

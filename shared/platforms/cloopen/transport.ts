@@ -1,4 +1,5 @@
-import { type FetchLike, type HttpAnswer, type HttpOptions, request } from '../http.ts';
+import { type FetchLike, type HttpAnswer, type HttpOptions, type RetryPacer, request } from '../http.ts';
+import { BackoffPacer } from '../pacer.ts';
 import { CLOOPEN_SUCCESS, CloopenError, cloopenVendorError } from './errors.ts';
 import type { CloopenConfig } from './settings.ts';
 import { signCloopenRequest } from './signing.ts';
@@ -28,6 +29,29 @@ export interface CloopenClientDeps {
   readonly readRetries?: number | undefined;
   /** First backoff delay of read retries in ms; default 200. */
   readonly retryBaseMs?: number | undefined;
+  /**
+   * What paces calls after a 111111 (too many concurrent requests). Defaults to the process-wide pacer of
+   * this account and host (see {@link cloopenBackoffPacer}).
+   */
+  readonly pacer?: RetryPacer | undefined;
+}
+
+const pacers = new Map<string, BackoffPacer>();
+
+/**
+ * The process-wide back-off pacer of one account (`accountSid@host`): every client of this process with that
+ * account waits behind the same refusal. Per process, not fleet-wide: 111111 limits concurrent requests,
+ * not a rate, and each execution environment sends its calls one at a time; what a refusal asks of a
+ * process is to stop retrying into the overload at once, which the process can do alone. The first
+ * caller's interval defines the pacer.
+ */
+export function cloopenBackoffPacer(key: string, intervalMs: number): BackoffPacer {
+  let pacer = pacers.get(key);
+  if (!pacer) {
+    pacer = new BackoffPacer(intervalMs);
+    pacers.set(key, pacer);
+  }
+  return pacer;
 }
 
 /** The format an answer is in: the one we asked for, unless the platform labelled it otherwise. */
@@ -77,6 +101,10 @@ function interpretAnswer<T>(
  * The call-and-decode layer of the Cloopen client: signs each request with the main account, sends it as
  * JSON or XML by `config.format` within `config.timeoutMs`, retries reads with backoff, sends mutations
  * once, and turns every answer whose `statusCode` is not success into a {@link CloopenError}.
+ *
+ * A 111111 (too many concurrent requests) engages the back-off pacer: the call is retried through it (a
+ * mutation too, since the refusal committed nothing) and this process's later calls take its slots, one
+ * per `config.rateLimitedIntervalMs`, until a call succeeds.
  */
 export class CloopenTransport {
   readonly #config: CloopenConfig;
@@ -95,6 +123,12 @@ export class CloopenTransport {
       timeoutMs: config.timeoutMs,
       readRetries: deps.readRetries,
       retryBaseMs: deps.retryBaseMs,
+      pacer:
+        deps.pacer ??
+        cloopenBackoffPacer(
+          `${config.accountSid}@${new URL(this.#baseUrl).host}`,
+          config.rateLimitedIntervalMs,
+        ),
     };
   }
 

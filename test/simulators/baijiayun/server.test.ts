@@ -456,6 +456,30 @@ describe('Baijiayun simulator rate limit and faults', () => {
     }
   });
 
+  it('admits 200 requests of a partner in 10 s by default, refuses the 201st, and admits again once the window slides', async () => {
+    // Prepare
+    const ctx = await start({ rateLimit: undefined });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        codes.push((await ctx.post('getSubAccountList', {})).body.code);
+        ctx.time.advance(49);
+      }
+
+      // Act
+      const refused = await ctx.post('getSubAccountList', {});
+      ctx.time.advance(10_000 - 200 * 49);
+      const admitted = await ctx.post('getSubAccountList', {});
+
+      // Assess
+      expect(codes.every((code) => code === 0)).toBe(true);
+      expect(refused.body).toMatchObject({ code: 1, msg: '请求过于频繁，请稍后再试', data: null });
+      expect(admitted.body.code).toBe(0);
+    } finally {
+      await ctx.sim.close();
+    }
+  });
+
   it('answers over-limit requests with HTTP 429 when told to', async () => {
     // Prepare
     const ctx = await start({ rateLimit: { requests: 1, windowMs: 10_000 }, rateLimitAnswer: 'http-429' });

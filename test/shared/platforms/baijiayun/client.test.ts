@@ -7,8 +7,9 @@ import {
   createBaijiayunClient,
 } from '../../../../shared/platforms/baijiayun/client.ts';
 import type { BaijiayunCreateInput } from '../../../../shared/platforms/baijiayun/inputs.ts';
-import { type RateLimiter, SlidingWindowLimiter } from '../../../../shared/platforms/baijiayun/limiter.ts';
+import { budgetLimiter, type RateLimiter } from '../../../../shared/platforms/baijiayun/limiter.ts';
 import type { BaijiayunConfig } from '../../../../shared/platforms/baijiayun/settings.ts';
+import { ProcessRateBudget } from '../../../../shared/platforms/pacer.ts';
 import { PlatformError } from '../../../../shared/ports/errors.ts';
 import type { SubAccount } from '../../../../shared/ports/platform.ts';
 import { Secret } from '../../../../shared/secret.ts';
@@ -26,7 +27,7 @@ const START = Date.parse('2024-05-01T00:00:00Z');
 /** One clock for the simulator and the client, so timestamps and expiry are deterministic. */
 const clock = { at: START };
 const now = () => new Date(clock.at);
-const unlimited = (): RateLimiter => new SlidingWindowLimiter({ requests: 1_000_000, windowMs: 1_000 });
+const unlimited = (): RateLimiter => ({ acquire: async () => undefined });
 
 function configFor(sim: BaijiayunSimulator, overrides: Partial<BaijiayunConfig> = {}): BaijiayunConfig {
   return {
@@ -35,7 +36,6 @@ function configFor(sim: BaijiayunSimulator, overrides: Partial<BaijiayunConfig> 
     partnerKey: new Secret(PARTNER_KEY),
     timeoutMs: 2_000,
     rateLimitRequests: 180,
-    rateLimitWindowMs: 10_000,
     ...overrides,
   };
 }
@@ -747,19 +747,18 @@ describe('Baijiayun client failures', () => {
 });
 
 describe('Baijiayun client rate limiting', () => {
-  it('waits for its limiter and so never trips the platform limit', async () => {
+  it('paces its calls one interval apart and so never trips the platform limit', async () => {
     // Prepare
     const sim = await startSim({ rateLimit: { requests: 5, windowMs: 10_000 } });
     const wakeUps: number[] = [];
-    const limiter = new SlidingWindowLimiter({
-      requests: 5,
-      windowMs: 10_000,
+    const budget = new ProcessRateBudget({
       now: () => clock.at,
       sleep: async (ms) => {
         clock.at += ms;
         wakeUps.push(clock.at - START);
       },
     });
+    const limiter = budgetLimiter(budget, 'partner', { requests: 5, windowMs: 10_000 });
     const client = clientFor(sim, {}, { limiter, readRetries: 0 });
     try {
       // Act
@@ -768,7 +767,7 @@ describe('Baijiayun client rate limiting', () => {
 
       // Assess
       expect(results).toHaveLength(12);
-      expect(wakeUps).toEqual([10_000, 20_000]);
+      expect(wakeUps).toEqual(Array.from({ length: 11 }, (_, i) => (i + 1) * 2_000));
       expect(sim.calls).toHaveLength(12);
     } finally {
       clock.at = START;
@@ -1048,7 +1047,6 @@ describe('Baijiayun client reading lists with odd entries', () => {
         partnerKey: new Secret(PARTNER_KEY),
         timeoutMs: 2_000,
         rateLimitRequests: 180,
-        rateLimitWindowMs: 10_000,
       },
       { fetch, now, limiter: unlimited(), readRetries: 0 },
     );

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../../../shared/domain/errors.ts';
 import { CloopenError } from '../../../../shared/platforms/cloopen/errors.ts';
+import { BackoffPacer } from '../../../../shared/platforms/pacer.ts';
 import { PlatformError } from '../../../../shared/ports/errors.ts';
 import { Secret } from '../../../../shared/secret.ts';
 import type { CloopenSimulatorHandle } from '../../../../simulators/cloopen/server.ts';
@@ -310,10 +311,48 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       expect(result).toEqual({ outcome: 'already-exists', naturalKey: 'eve' });
     });
 
-    it('answers rate-limited when the platform sheds load, without retrying the create', async () => {
+    it('retries a create the platform refused for load, since the refusal committed nothing', async () => {
       // Prepare
       const client = clientFor(sim, format);
       sim.inject({ operation: 'SubAccounts', fault: { kind: 'rate-limit' } });
+
+      // Act
+      const result = await client.create({ friendlyName: 'frank' });
+
+      // Assess
+      expect(result.outcome).toBe('created');
+      expect(ops()).toEqual(['SubAccounts', 'SubAccounts']);
+    });
+
+    it('waits one paced interval before the retry after 111111, and paces no call after a success', async () => {
+      // Prepare
+      const sleeps: number[] = [];
+      let at = 0;
+      const pacer = new BackoffPacer(500, {
+        now: () => at,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          at += ms;
+        },
+      });
+      const client = clientFor(sim, format, {}, { pacer });
+      sim.inject({ operation: 'AccountInfo', fault: { kind: 'rate-limit' } });
+
+      // Act
+      await client.masterAccountInfo();
+      const pacedAfterSuccess = pacer.engaged;
+      await client.masterAccountInfo();
+
+      // Assess
+      expect(sleeps).toEqual([500]);
+      expect(pacedAfterSuccess).toBe(false);
+      expect(ops()).toEqual(['AccountInfo', 'AccountInfo', 'AccountInfo']);
+    });
+
+    it('answers rate-limited once the retries after 111111 are spent, with the outcome known', async () => {
+      // Prepare
+      const client = clientFor(sim, format, {}, { readRetries: 1 });
+      sim.inject({ operation: 'SubAccounts', fault: { kind: 'rate-limit' }, times: 2 });
 
       // Act
       const error = platformError(await failure(() => client.create({ friendlyName: 'frank' })));
@@ -321,7 +360,7 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       // Assess
       expect(error).toMatchObject({ category: 'rate-limited', code: '111111', outcomeUnknown: false });
       expect(classifyFailure(error)).toBe('retryable');
-      expect(ops()).toEqual(['SubAccounts']);
+      expect(ops()).toEqual(['SubAccounts', 'SubAccounts']);
     });
 
     it('answers server for a 5xx on a read once retries are spent', async () => {
@@ -350,20 +389,33 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       expect(ops()).toEqual(['SubAccounts']);
     });
 
-    it('answers rate-limited for a bare HTTP 429, and retries a read after one', async () => {
+    it('retries a create and a read after a bare HTTP 429, which commits nothing', async () => {
       // Prepare
       const client = clientFor(sim, format);
       sim.inject({ operation: 'SubAccounts', fault: { kind: 'http-error', status: 429 } });
       sim.inject({ operation: 'AccountInfo', fault: { kind: 'http-error', status: 429 } });
 
       // Act
-      const error = platformError(await failure(() => client.create({ friendlyName: 'nina' })));
+      const created = await client.create({ friendlyName: 'nina' });
       const info = await client.masterAccountInfo();
 
       // Assess
-      expect(error).toMatchObject({ category: 'rate-limited', code: 'HTTP 429', outcomeUnknown: false });
+      expect(created.outcome).toBe('created');
       expect(info.status).toBe('active');
-      expect(ops()).toEqual(['SubAccounts', 'AccountInfo', 'AccountInfo']);
+      expect(ops()).toEqual(['SubAccounts', 'SubAccounts', 'AccountInfo', 'AccountInfo']);
+    });
+
+    it('answers rate-limited for a bare HTTP 429 once the retries are spent', async () => {
+      // Prepare
+      const client = clientFor(sim, format, {}, { readRetries: 0 });
+      sim.inject({ operation: 'SubAccounts', fault: { kind: 'http-error', status: 429 } });
+
+      // Act
+      const error = platformError(await failure(() => client.create({ friendlyName: 'nina' })));
+
+      // Assess
+      expect(error).toMatchObject({ category: 'rate-limited', code: 'HTTP 429', outcomeUnknown: false });
+      expect(ops()).toEqual(['SubAccounts']);
     });
 
     it('retries a read after one 5xx and succeeds', async () => {

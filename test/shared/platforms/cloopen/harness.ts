@@ -4,6 +4,7 @@ import {
   createCloopenClient,
 } from '../../../../shared/platforms/cloopen/client.ts';
 import type { CloopenConfig } from '../../../../shared/platforms/cloopen/settings.ts';
+import { BackoffPacer } from '../../../../shared/platforms/pacer.ts';
 import { Secret } from '../../../../shared/secret.ts';
 import {
   type CloopenSimulatorHandle,
@@ -30,7 +31,10 @@ export function startSimulator(
   });
 }
 
-/** A client for the simulator; fast retries, small timeout, fixed clock unless overridden. */
+/**
+ * A client for the simulator; fast retries, small timeout, fixed clock unless overridden, and a back-off
+ * pacer of its own (1 ms) so that one test's 111111 never slows another's calls.
+ */
 export function clientFor(
   sim: CloopenSimulatorHandle,
   format: 'json' | 'xml',
@@ -44,9 +48,15 @@ export function clientFor(
     appId: APP,
     format,
     timeoutMs: 2_000,
+    rateLimitedIntervalMs: 1,
     ...overrides,
   };
-  return createCloopenClient(config, { now: () => NOW, retryBaseMs: 1, ...deps });
+  return createCloopenClient(config, {
+    now: () => NOW,
+    retryBaseMs: 1,
+    pacer: new BackoffPacer(config.rateLimitedIntervalMs),
+    ...deps,
+  });
 }
 
 /** Runs `action` and returns what it threw. */
