@@ -1,166 +1,225 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { requestContract } from '../shared/contract.ts';
-import { createLocalCipher, generateLocalKey } from '../shared/crypto/index.ts';
-import { processMessage } from '../shared/domain/process-message.ts';
-import { createDynamoDbLedger, createLedgerTable } from '../shared/ledger/index.ts';
-import { platformNames } from '../shared/platforms/registry.ts';
-import type { PlatformDirectory } from '../shared/ports/platform-module.ts';
-import { buildPlatforms } from '../shared/runtime/platforms.ts';
-import { startBaijiayunSimulator } from '../simulators/baijiayun/server.ts';
-import { startCloopenSimulator } from '../simulators/cloopen/server.ts';
-import { LOCAL_SIMULATOR_CREDENTIALS as CREDS } from '../simulators/local.ts';
-import { startDynalite } from '../test/support/dynalite.ts';
+import { parseArgs } from 'node:util';
+import { chartSpec, type LatencyPoint, renderSvg, type ThroughputPoint } from './chart.ts';
+import { measureLedgerCosts } from './ledger-costs.ts';
+import { importOptional } from './optional.ts';
+import { type PipelineRun, runPipeline } from './pipeline.ts';
+import { latencyPercentiles, recordPlatformCalls } from './platform-calls.ts';
+import {
+  type BenchResults,
+  type BundleFigures,
+  evaluateTargets,
+  type PipelineFigures,
+  type RateLimitFigures,
+  targetsTable,
+} from './report.ts';
+import { renderMarkdown } from './report-markdown.ts';
+import { mean } from './stats.ts';
+import { measureSweep } from './sweep.ts';
 
 /**
- * `npm run bench`: what a request costs, measured in one run against dynalite and the simulators, and
- * reported as ratios (absolute times on a laptop say little about Lambda; ratios between variants do).
- *
- * - write units per request kind, from DynamoDB's own ReturnConsumedCapacity;
- * - vendor calls per create, normal and after a lost answer (adoption);
- * - time per create through the whole use case, Cloopen XML and Baijiayun relative to Cloopen JSON.
+ * `npm run bench [-- --quick] [-- --json]`: what the provisioner costs, measured in one run against the
+ * local emulators and simulators, and reported as ratios against baselines measured in the same run.
+ * Writes `bench/results/<date>.json`, `.md` and `.svg`, prints the targets table, and with `--json` prints
+ * the results document as the last line of stdout. Progress goes to stderr. How each figure is measured:
+ * `bench/report-markdown.ts` (also in the `.md` output).
  */
-const N = Number(process.argv[2] ?? 150);
 
-const db = await startDynalite();
-const cloopenSim = await startCloopenSimulator({
-  accountSid: CREDS.cloopen.accountSid,
-  authToken: CREDS.cloopen.authToken,
-  appIds: [CREDS.cloopen.appId],
-});
-const baijiayunSim = await startBaijiayunSimulator({
-  partnerId: CREDS.baijiayun.partnerId,
-  partnerKey: CREDS.baijiayun.partnerKey,
-  rateLimit: false,
-});
-const cloopenEnv = {
-  CLOOPEN_BASE_URL: cloopenSim.baseUrl,
-  CLOOPEN_ACCOUNT_SID: CREDS.cloopen.accountSid,
-  CLOOPEN_AUTH_TOKEN: CREDS.cloopen.authToken,
-  CLOOPEN_APP_ID: CREDS.cloopen.appId,
-};
-const platformsFor = (format: 'json' | 'xml'): PlatformDirectory =>
-  buildPlatforms({
-    ...cloopenEnv,
-    CLOOPEN_FORMAT: format,
-    BAIJIAYUN_BASE_URL: baijiayunSim.baseUrl,
-    BAIJIAYUN_PARTNER_ID: CREDS.baijiayun.partnerId,
-    BAIJIAYUN_PARTNER_KEY: CREDS.baijiayun.partnerKey,
-    // The bench measures the pipeline, not the limiter that keeps us under the vendor's quota.
-    BAIJIAYUN_RATE_LIMIT_REQUESTS: '1000000',
-  });
+const USAGE = `Usage: npm run bench -- [--quick] [--json]
+  --quick   smaller runs: under 5 minutes on a 2-core machine (the full run takes about 10-15)
+  --json    print the results document as the last line of stdout`;
 
-const units = new Map<string, number>();
-let tableNo = 0;
-async function freshLedger() {
-  const tableName = `bench-${++tableNo}`;
-  await createLedgerTable(db.client, tableName);
-  return createDynamoDbLedger({
-    client: db.client,
-    tableName,
-    platforms: platformNames,
-    onConsumedCapacity: (n, _operation, kind) => {
-      if (kind === 'write') units.set('write', (units.get('write') ?? 0) + n);
-    },
-  });
+let args: { quick?: boolean | undefined; json?: boolean | undefined; help?: boolean | undefined };
+try {
+  args = parseArgs({
+    options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    strict: true,
+  }).values;
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
-const cipher = createLocalCipher({ keyId: 'bench', key: generateLocalKey() });
-const settings = { defaultHorizonDays: 365, maxReceiveCount: 5 };
+const quick = args.quick === true;
+/** Sizes: the quick run keeps every measurement, with fewer requests. */
+const SIZES = quick
+  ? { creates: 400, slowCreates: 200, warmup: 100, ledgerReps: 3, bundleRuns: 3, rateSeconds: 20 }
+  : { creates: 2000, slowCreates: 800, warmup: 200, ledgerReps: 10, bundleRuns: 10, rateSeconds: 30 };
+const CONCURRENCY = 4;
+const BATCH_SIZE = 10;
+const SLOW_MS = 100;
 
-function body(platform: 'cloopen' | 'baijiayun', i: number, tag: string, action = 'create'): string {
-  const tenantId = `${tag}_${i}`;
-  const profile =
-    action !== 'create'
-      ? undefined
-      : platform === 'cloopen'
-        ? { friendlyName: `${tag}${i}@bench.example` }
-        : {
-            mobile: `13${String(i + tableNo * 100_000).padStart(9, '0')}`,
-            email: `${tag}${i}@bench.example`,
-          };
-  return JSON.stringify({
-    schemaVersion: 1,
-    requestId: `${tag}-${action}-${i}`,
-    action,
-    platform,
-    tenantId,
-    profile,
+const started = performance.now();
+const progress = (text: string) =>
+  console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}`);
+const notes: Record<string, string> = {};
+
+// Platform calls are told apart by their URL path: Cloopen's REST paths, Baijiayun's open API.
+const platformCalls = recordPlatformCalls((url) =>
+  url.pathname.includes('/Accounts/')
+    ? 'cloopen'
+    : url.pathname.includes('/openapi/')
+      ? 'baijiayun'
+      : url.host,
+);
+
+// Pipelines. A warm-up run of each variant first (JIT, module loading), not reported. Then, at each
+// latency, the runs go minimal, pipeline, pipeline, minimal (ABBA), each variant's rate being the mean of
+// its two runs: a machine whose load drifts during the run (other work on its 2 cores) biases neither.
+const runs: (PipelineRun & { readonly repeat: number })[] = [];
+async function pipelineRun(variant: 'pipeline' | 'minimal', n: number, latencyMs: number, repeat: number) {
+  const label = `${variant} ${latencyMs} ms`;
+  platformCalls.setPhase(repeat === 0 ? 'warm-up' : label);
+  progress(`${repeat === 0 ? 'warm-up: ' : ''}${label}${repeat > 0 ? ` #${repeat}` : ''}, ${n} creates`);
+  const run = await runPipeline(variant, {
+    n,
+    latencyMs,
+    concurrency: CONCURRENCY,
+    batchSize: BATCH_SIZE,
+    tag: `${variant}${latencyMs}r${repeat}`,
   });
+  if (run.concluded < n)
+    notes[`pipeline ${label}`] = `only ${run.concluded} of ${n} creates concluded in time`;
+  if (repeat > 0) runs.push({ ...run, repeat });
+  return run;
 }
-
-interface Run {
-  readonly ms: number;
-  readonly writeUnits: number;
-  readonly vendorCalls: number;
-}
-
-async function run(
-  platform: 'cloopen' | 'baijiayun',
-  format: 'json' | 'xml',
-  tag: string,
-  action = 'create',
-): Promise<Run> {
-  const ledger = await freshLedger();
-  const deps = { ledger, platforms: platformsFor(format), contract: requestContract, cipher, settings };
-  if (action !== 'create') {
-    for (let i = 0; i < N; i++)
-      await processMessage({ messageId: `c${i}`, body: body(platform, i, tag), receiveCount: 1 }, deps);
+await pipelineRun('minimal', SIZES.warmup, 0, 0);
+await pipelineRun('pipeline', SIZES.warmup, 0, 0);
+const figures = async (n: number, latencyMs: number): Promise<PipelineFigures> => {
+  const order = ['minimal', 'pipeline', 'pipeline', 'minimal'] as const;
+  const rates: Record<'minimal' | 'pipeline', number[]> = { minimal: [], pipeline: [] };
+  for (const [i, variant] of order.entries()) {
+    const run = await pipelineRun(variant, n, latencyMs, i < 2 ? 1 : 2);
+    rates[variant].push(run.creates_per_s);
   }
-  const callsBefore = cloopenSim.state.requests.length + baijiayunSim.calls.length;
-  units.set('write', 0);
-  const start = performance.now();
-  for (let i = 0; i < N; i++) {
-    await processMessage({ messageId: `m${i}`, body: body(platform, i, tag, action), receiveCount: 1 }, deps);
-  }
-  const ms = (performance.now() - start) / N;
-  const vendorCalls = (cloopenSim.state.requests.length + baijiayunSim.calls.length - callsBefore) / N;
-  return { ms, writeUnits: (units.get('write') ?? 0) / N, vendorCalls };
-}
-
-// Warm up connections and JIT so the first variant is not penalised.
-await run('cloopen', 'json', 'warm');
-const results: Record<string, Run> = {
-  'cloopen create (JSON)': await run('cloopen', 'json', 'cj'),
-  'cloopen create (XML)': await run('cloopen', 'xml', 'cx'),
-  'baijiayun create': await run('baijiayun', 'json', 'bj'),
-  'baijiayun suspend': await run('baijiayun', 'json', 'bs', 'suspend'),
-  'cloopen close': await run('cloopen', 'json', 'cc', 'close'),
-  'baijiayun close': await run('baijiayun', 'json', 'bc', 'close'),
+  const real = mean(rates.pipeline);
+  const minimal = mean(rates.minimal);
+  return {
+    n,
+    creates_per_s: round(real),
+    minimal_creates_per_s: round(minimal),
+    ratio: round(minimal > 0 ? real / minimal : 0, 3),
+  };
 };
+const fast = await figures(SIZES.creates, 0);
+const slow = await figures(SIZES.slowCreates, SLOW_MS);
 
-// Adoption after a lost answer: one create whose answer is dropped, then its redelivery.
-async function adoption(platform: 'cloopen' | 'baijiayun'): Promise<number> {
-  const ledger = await freshLedger();
-  const deps = { ledger, platforms: platformsFor('json'), contract: requestContract, cipher, settings };
-  const before = cloopenSim.state.requests.length + baijiayunSim.calls.length;
-  if (platform === 'cloopen')
-    cloopenSim.inject({ fault: { kind: 'drop-after-commit' }, operation: 'SubAccounts' });
-  else baijiayunSim.inject({ fault: { kind: 'drop-after-commit' }, operation: 'addSubAccount' });
-  const message = { messageId: 'lost', body: body(platform, 0, `lost${platform}`) };
-  await processMessage({ ...message, receiveCount: 1 }, deps).catch(() => undefined);
-  await processMessage({ ...message, receiveCount: 2 }, deps);
-  return cloopenSim.state.requests.length + baijiayunSim.calls.length - before;
+progress(`ledger costs, ${SIZES.ledgerReps} of each request kind`);
+platformCalls.setPhase('ledger');
+const ledger = await measureLedgerCosts({ reps: SIZES.ledgerReps });
+platformCalls.setPhase('other');
+platformCalls.restore();
+
+progress('expiry sweep: seeding 100,000 accounts');
+const sweep = await measureSweep({ accounts: 100_000, due: 1_000 });
+
+progress('bundle');
+type MeasureBundles = (options?: { runs?: number }) => Promise<BundleFigures>;
+const bundleModule = await importOptional<MeasureBundles>(
+  new URL('./bundle.ts', import.meta.url),
+  'measureBundles',
+);
+let bundle: BundleFigures | null = null;
+if (bundleModule.found) bundle = await bundleModule.value({ runs: SIZES.bundleRuns });
+else notes.bundle = `not measured: ${bundleModule.note}`;
+
+progress('rate limit');
+type MeasureRateLimit = (options?: { seconds?: number; processes?: number }) => Promise<RateLimitFigures>;
+const rateModule = await importOptional<MeasureRateLimit>(
+  new URL('./rate-limit.ts', import.meta.url),
+  'measureRateLimit',
+);
+let rateLimit: RateLimitFigures | null = null;
+if (rateModule.found) rateLimit = await rateModule.value({ seconds: SIZES.rateSeconds });
+else notes.rate_limit = `not measured: ${rateModule.note}`;
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
 }
-const adoptCloopen = await adoption('cloopen');
-const adoptBaijiayun = await adoption('baijiayun');
 
-const baseline = results['cloopen create (JSON)'];
-console.log(
-  `\nPer request, mean of ${N} sequential requests through processMessage (dynalite + simulators):\n`,
-);
-console.log('| request | time vs Cloopen JSON create | ledger write units | vendor calls |');
-console.log('|---|---|---|---|');
-for (const [name, r] of Object.entries(results)) {
-  console.log(
-    `| ${name} | ${(r.ms / (baseline?.ms ?? r.ms)).toFixed(2)}x | ${r.writeUnits.toFixed(2)} | ${r.vendorCalls.toFixed(2)} |`,
-  );
+function commit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
 }
-console.log(
-  `\nVendor calls for a create whose answer was lost, both deliveries: Cloopen ${adoptCloopen} (normal create: ${results['cloopen create (JSON)']?.vendorCalls}), Baijiayun ${adoptBaijiayun} (normal: ${results['baijiayun create']?.vendorCalls}).`,
-);
-console.log(
-  'Write units are table writes as dynalite reports them; DynamoDB adds the sparse state index: +1 for a new record, +2 when a write moves it to another state.',
-);
 
-await Promise.all([cloopenSim.close(), baijiayunSim.close()]);
-await db.stop();
+const now = new Date();
+const date = now.toISOString().slice(0, 10);
+const platformLatency = latencyPercentiles(platformCalls.calls.filter((c) => c.phase !== 'warm-up'));
+const { kinds, create_by_platform } = ledger;
+const document: Omit<BenchResults, 'targets'> = {
+  date,
+  generated_at: now.toISOString(),
+  mode: quick ? 'quick' : 'full',
+  duration_s: round((performance.now() - started) / 1000),
+  machine: {
+    cores: cpus().length,
+    node: process.version,
+    cpu: cpus()[0]?.model?.trim(),
+    memory_gb: round(totalmem() / 2 ** 30),
+    platform: process.platform,
+    arch: process.arch,
+    commit: commit(),
+  },
+  pipeline: {
+    ...fast,
+    latency_ms: 0,
+    latency_100ms: slow,
+    concurrency: CONCURRENCY,
+    batch_size: BATCH_SIZE,
+    repeats: 2,
+    runs: runs.map(({ series: _series, ...run }) => ({
+      ...run,
+      creates_per_s: round(run.creates_per_s),
+      wall_s: round(run.wall_s, 2),
+      wall_creates_per_s: round(run.wall_creates_per_s),
+    })),
+  },
+  platform_latency: platformLatency,
+  ledger: { ...kinds, create_by_platform },
+  bundle,
+  sweep: { ...sweep, read_ratio: round(sweep.read_ratio, 3) },
+  rate_limit: rateLimit,
+  notes,
+};
+const results: BenchResults = { ...document, targets: evaluateTargets(document) };
+
+const throughput: ThroughputPoint[] = runs.flatMap((run) =>
+  run.series.map((p) => ({
+    run: `${run.variant} #${run.repeat}, ${run.latency_ms} ms platform latency`,
+    ...p,
+  })),
+);
+const latency: LatencyPoint[] = platformLatency.flatMap((l) =>
+  (['p50', 'p90', 'p99'] as const).map((percentile) => ({
+    call: `${l.kind} · ${l.phase}`,
+    percentile,
+    ms: l[percentile],
+  })),
+);
+const directory = new URL('./results/', import.meta.url);
+await mkdir(directory, { recursive: true });
+const svg = await renderSvg(chartSpec(throughput, latency, `provisioner bench ${date} (${results.mode})`));
+await writeFile(new URL(`${date}.svg`, directory), svg);
+await writeFile(new URL(`${date}.json`, directory), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(new URL(`${date}.md`, directory), renderMarkdown(results, `${date}.svg`));
+progress(`wrote bench/results/${date}.{json,md,svg}`);
+
+console.log(`\nBench ${date} (${results.mode}, ${results.duration_s} s)\n`);
+console.log(targetsTable(results.targets));
+console.log(
+  `\npipeline: ${fast.creates_per_s} vs minimal ${fast.minimal_creates_per_s} creates/s (ratio ${fast.ratio}); ` +
+    `at ${SLOW_MS} ms platform latency ${slow.creates_per_s} vs ${slow.minimal_creates_per_s} (ratio ${slow.ratio})`,
+);
+for (const [key, note] of Object.entries(notes)) console.log(`note: ${key}: ${note}`);
+if (args.json) console.log(JSON.stringify(results));

@@ -56,3 +56,41 @@ export class FaultQueue {
     return this.#rules.length;
   }
 }
+
+/**
+ * Simulated platform latency: how long the simulator waits before handling each API call (control
+ * endpoints excepted), so a bench or a test can see the pipeline with a platform as slow as the real one.
+ * Set at start (`latencyMs`), in-process (`setLatency`) or over HTTP (`POST /__sim/latency` `{"ms":100}`).
+ */
+export class SimulatedLatency {
+  #ms = 0;
+
+  constructor(ms = 0) {
+    this.set(ms);
+  }
+
+  /** Milliseconds each call waits; 0 answers at once. */
+  get ms(): number {
+    return this.#ms;
+  }
+
+  set(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) {
+      throw new RangeError(`latency must be 0 to 600000 ms, not ${ms}`);
+    }
+    this.#ms = ms;
+  }
+
+  /** Waits the set latency (resolves at once when it is 0). */
+  wait(): Promise<void> {
+    const ms = this.#ms;
+    return ms === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+/** Whether a control request body is a latency setting (`{"ms": 0-600000}`). */
+export function isLatencySetting(value: unknown): value is { readonly ms: number } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ms } = value as { ms?: unknown };
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= 600_000;
+}

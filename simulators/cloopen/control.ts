@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultQueue, FaultRule } from '../faults.ts';
+import { type FaultQueue, type FaultRule, isLatencySetting, type SimulatedLatency } from '../faults.ts';
 import type { CloopenSimulatorState } from './state.ts';
 
 /** Reads a request body whole, as UTF-8. */
@@ -49,13 +49,15 @@ function isFaultRule(value: unknown): value is FaultRule {
 export interface ControlTarget {
   readonly state: CloopenSimulatorState;
   readonly faults: FaultQueue;
+  readonly latency: SimulatedLatency;
   /** Forgets accounts, requests and pending faults. */
   reset(): void;
 }
 
 /**
  * Answers a `/__sim/…` control request: `POST /__sim/faults` (a JSON {@link FaultRule}),
- * `POST /__sim/reset`, `GET /__sim/state`; 404 for anything else.
+ * `POST /__sim/latency` (`{"ms": 100}`: each API call waits that long first), `POST /__sim/reset`,
+ * `GET /__sim/state`; 404 for anything else.
  */
 export async function answerControl(
   req: IncomingMessage,
@@ -72,6 +74,18 @@ export async function answerControl(
     }
     if (!isFaultRule(rule)) return refuse(res, 400, 'not a fault rule');
     sim.faults.inject(rule);
+    res.writeHead(204).end();
+    return;
+  }
+  if (req.method === 'POST' && path === '/__sim/latency') {
+    let setting: unknown;
+    try {
+      setting = JSON.parse(await readBody(req));
+    } catch {
+      return refuse(res, 400, 'latency setting must be JSON');
+    }
+    if (!isLatencySetting(setting)) return refuse(res, 400, 'latency must be {"ms": 0-600000}');
+    sim.latency.set(setting.ms);
     res.writeHead(204).end();
     return;
   }

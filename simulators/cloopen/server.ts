@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { chinaDateTime } from '../../shared/platforms/china-time.ts';
 import { RequestBodyError } from '../errors.ts';
-import { type Fault, FaultQueue, type FaultRule } from '../faults.ts';
+import { type Fault, FaultQueue, type FaultRule, SimulatedLatency } from '../faults.ts';
 import { CLOOPEN_SIM_CODES, MESSAGES, VendorAnswer } from './answers.ts';
 import { authenticate } from './auth.ts';
 import { answerControl, readBody, refuse, send } from './control.ts';
@@ -64,6 +64,8 @@ export interface CloopenSimulatorOptions {
    * Default 200.
    */
   readonly errorHttpStatus?: number | undefined;
+  /** Milliseconds every API call waits before it is handled (default 0); see {@link SimulatedLatency}. */
+  readonly latencyMs?: number | undefined;
 }
 
 /** A running simulator. */
@@ -74,6 +76,8 @@ export interface CloopenSimulatorHandle {
   readonly baseUrl: string;
   readonly state: CloopenSimulatorState;
   inject(rule: FaultRule): void;
+  /** Sets how long every API call waits before it is handled (0: none); `reset` keeps it. */
+  setLatency(ms: number): void;
   /** Adds a sub-account directly (no request), e.g. to fill pages quickly. */
   seed(friendlyName: string, appId?: string): SimulatedSubAccount;
   /** Forgets accounts, requests and pending faults. */
@@ -96,6 +100,7 @@ export async function startCloopenSimulator(
   const token = typeof options.authToken === 'string' ? options.authToken : options.authToken.reveal();
   const errorHttpStatus = options.errorHttpStatus ?? 200;
   const faults = new FaultQueue();
+  const latency = new SimulatedLatency(options.latencyMs ?? 0);
   const startedAt = chinaDateTime(now());
   const state: CloopenSimulatorState = {
     accounts: [],
@@ -135,8 +140,9 @@ export async function startCloopenSimulator(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/__sim/')) {
-      return answerControl(req, res, url.pathname, { state, faults, reset });
+      return answerControl(req, res, url.pathname, { state, faults, latency, reset });
     }
+    await latency.wait();
 
     const match = /^\/([^/]+)\/Accounts\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const [, version, pathSid = '', func = ''] = match ?? [];
@@ -257,6 +263,7 @@ export async function startCloopenSimulator(
     baseUrl: `${url}/${CLOOPEN_SIM_VERSION}`,
     state,
     inject: (rule) => faults.inject(rule),
+    setLatency: (ms) => latency.set(ms),
     seed: (friendlyName, appId) => {
       const app = appId ?? options.appIds[0];
       if (app === undefined) throw new Error('the simulator knows no app to seed into');

@@ -447,6 +447,25 @@ describe('Cloopen simulator', () => {
       expect(sim.state.accounts).toHaveLength(0);
     });
 
+    it('delays every API call by the latency set over HTTP, until set back to 0', async () => {
+      // Prepare
+      const set = (body: string) => fetch(`${sim.url}/__sim/latency`, { method: 'POST', body });
+
+      // Act
+      const accepted = await set('{"ms":80}');
+      const started = performance.now();
+      const answer = await call({ func: 'AccountInfo' });
+      const elapsed = performance.now() - started;
+      const refused = await set('{"ms":-1}');
+      sim.setLatency(0);
+
+      // Assess: a lower bound only (timers never fire early by more than a millisecond).
+      expect(accepted.status).toBe(204);
+      expect(json(answer.text).statusCode).toBe('000000');
+      expect(elapsed).toBeGreaterThanOrEqual(75);
+      expect(refused.status).toBe(400);
+    });
+
     it('refuses something that is not a fault rule', async () => {
       // Act
       const answer = await fetch(`${sim.url}/__sim/faults`, {

@@ -1,0 +1,167 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { startSqsPoller } from '../local/poller.ts';
+import { LOCAL_FUNCTION_TIMEOUT_MS, startLocalStack } from '../local/stack.ts';
+import { createTables, makeHandler } from '../local/wiring.ts';
+import { createCloopenClient } from '../shared/platforms/cloopen/index.ts';
+import { loadCloopenConfig } from '../shared/platforms/cloopen/settings.ts';
+import { sendProvisioningRequests } from '../shared/producer/index.ts';
+import type { CloopenSimulatorHandle } from '../simulators/cloopen/server.ts';
+import { startLocalSimulators } from '../simulators/local.ts';
+import { startMinimalConsumer } from './minimal-pipeline.ts';
+import { type Conclusion, steadyRate, throughputSeries } from './stats.ts';
+
+/**
+ * Throughput of Cloopen creates through the real pipeline and through the minimal one
+ * (`./minimal-pipeline.ts`), each on a fresh local stack (`local/stack.ts`: dynalite, fauxqs, the
+ * simulators; everything in this one Node process, as `npm start` runs it).
+ *
+ * How: the `n` requests are queued first (by the project's producer, one message group per tenant); then
+ * the consumer starts — the real handler (`local/wiring.ts`'s `makeHandler`, as `npm start` builds it)
+ * behind the local Lambda-like poller (`local/poller.ts`), or the minimal loop — with the same
+ * concurrency and batch size. A batch's records count as concluded when the handler returns (minus its
+ * `batchItemFailures`) or, for the minimal loop, when its last result is written; both before the batch
+ * is deleted. `creates_per_s` is the steady rate: records concluded after the first 10 % (the warm-up:
+ * first receives, JIT, connection set-up) over the time from then to the last conclusion.
+ *
+ * The handler logs and emits metrics to stdout as it would in Lambda; the bench swallows that output
+ * (counting its bytes) so the report stays readable, but the work of producing it is measured.
+ *
+ * @module
+ */
+
+/** Width of the throughput-over-time buckets. */
+export const SERIES_BUCKET_MS = 500;
+
+/** Which consumer. */
+export type PipelineVariant = 'pipeline' | 'minimal';
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  readonly n: number;
+  readonly concurrency: number;
+  readonly batchSize: number;
+  /** Simulated Cloopen latency per call (ms). */
+  readonly latencyMs: number;
+  /** Distinguishes the tenants of runs that share nothing but the names. */
+  readonly tag: string;
+  /** Gives up waiting for the last conclusion after this long (default 10 minutes). */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** What one run measured. */
+export interface PipelineRun {
+  readonly variant: PipelineVariant;
+  readonly latency_ms: number;
+  readonly n: number;
+  readonly concluded: number;
+  /** Steady-state records concluded per second (see the module). */
+  readonly creates_per_s: number;
+  /** From the consumer's start to the last conclusion. */
+  readonly wall_s: number;
+  /** `n / wall_s`: the plain average, warm-up included. */
+  readonly wall_creates_per_s: number;
+  /** Records concluded per second in each {@link SERIES_BUCKET_MS} since the consumer started. */
+  readonly series: readonly { readonly second: number; readonly perSecond: number }[];
+  /** Bytes the handler wrote to stdout (logs, metrics), per record. */
+  readonly stdout_bytes_per_create: number;
+}
+
+/** Swallows stdout writes (counting bytes) until the returned function is called. */
+function muteStdout(): () => number {
+  const original = process.stdout.write;
+  let bytes = 0;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = original;
+    return bytes;
+  };
+}
+
+/** Runs `n` Cloopen creates through one variant and measures them. */
+export async function runPipeline(variant: PipelineVariant, options: PipelineOptions): Promise<PipelineRun> {
+  let cloopen: CloopenSimulatorHandle | undefined;
+  const stack = await startLocalStack({
+    stateFile: false,
+    createTables,
+    startSimulators: async (ports) => {
+      const simulators = await startLocalSimulators({ firstPort: ports.firstPort });
+      cloopen = simulators.cloopen;
+      return { env: simulators.env, close: () => simulators.close() };
+    },
+    queues: { queueName: `bench-${options.tag}.fifo`, dlqName: `bench-${options.tag}-dlq.fifo` },
+  });
+  try {
+    cloopen?.setLatency(options.latencyMs);
+    const requests = Array.from({ length: options.n }, (_, i) => ({
+      schemaVersion: 1,
+      requestId: `${options.tag}-create-${i}`,
+      tenantId: `${options.tag}_${i}`,
+      platform: 'cloopen',
+      action: 'create',
+      profile: { friendlyName: `${options.tag}${i}@bench.example` },
+    }));
+    const sent = await sendProvisioningRequests(requests, { sqs: stack.sqs, queueUrl: stack.info.queueUrl });
+    if (sent.failed.length > 0) throw new Error(`bench: ${sent.failed.length} requests not queued`);
+
+    const conclusions: Conclusion[] = [];
+    let concluded = 0;
+    const conclude = (count: number) => {
+      conclusions.push({ at: performance.now(), count });
+      concluded += count;
+    };
+    const handler = variant === 'pipeline' ? await makeHandler(stack.env) : undefined;
+    const unmute = muteStdout();
+    const origin = performance.now();
+    const consumer = handler
+      ? startSqsPoller({
+          sqs: stack.sqs,
+          queueUrl: stack.info.queueUrl,
+          queueArn: stack.info.queueArn,
+          handler: async (event, context) => {
+            const answer = (await handler(event, context)) as SQSBatchResponse | undefined;
+            conclude(event.Records.length - (answer?.batchItemFailures?.length ?? 0));
+            return answer;
+          },
+          batchSize: options.batchSize,
+          concurrency: options.concurrency,
+          waitTimeSeconds: 1,
+          functionTimeoutMs: LOCAL_FUNCTION_TIMEOUT_MS,
+        })
+      : startMinimalConsumer({
+          sqs: stack.sqs,
+          queueUrl: stack.info.queueUrl,
+          dynamodb: stack.dynamodb,
+          tableName: stack.info.tableName,
+          cloopen: createCloopenClient(loadCloopenConfig(stack.env)),
+          concurrency: options.concurrency,
+          batchSize: options.batchSize,
+          onConcluded: conclude,
+        });
+    const deadline = origin + (options.timeoutMs ?? 600_000);
+    while (concluded < options.n && performance.now() < deadline) await sleep(20);
+    const last = conclusions.at(-1)?.at ?? performance.now();
+    await consumer.stop();
+    const stdoutBytes = unmute();
+    const wallS = (last - origin) / 1000;
+    return {
+      variant,
+      latency_ms: options.latencyMs,
+      n: options.n,
+      concluded,
+      creates_per_s: steadyRate(conclusions) ?? 0,
+      wall_s: wallS,
+      wall_creates_per_s: wallS > 0 ? concluded / wallS : 0,
+      series: throughputSeries(conclusions, origin, SERIES_BUCKET_MS),
+      stdout_bytes_per_create: concluded > 0 ? Math.round(stdoutBytes / concluded) : 0,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
