@@ -30,6 +30,11 @@ export interface MinimalConsumerOptions {
   readonly concurrency: number;
   /** Messages per receive, as the poller's `batchSize`. */
   readonly batchSize: number;
+  /**
+   * Messages of one batch applied at once, as the handler's record concurrency (the bench's messages are
+   * all of different tenants, so no group order applies).
+   */
+  readonly recordConcurrency: number;
   /** Told when a batch's messages are concluded (before the batch is deleted, as the poller's handler is). */
   readonly onConcluded: (count: number) => void;
 }
@@ -97,7 +102,14 @@ export function startMinimalConsumer(options: MinimalConsumerOptions): MinimalCo
         }),
       );
       if (messages.length === 0) continue;
-      for (const message of messages) await apply(message);
+      let next = 0;
+      const worker = async () => {
+        while (next < messages.length) {
+          const message = messages[next++];
+          if (message) await apply(message);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(options.recordConcurrency, messages.length) }, worker));
       options.onConcluded(messages.length);
       await sqs.send(
         new DeleteMessageBatchCommand({

@@ -4,6 +4,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { startSqsPoller } from '../local/poller.ts';
 import { LOCAL_FUNCTION_TIMEOUT_MS, startLocalStack } from '../local/stack.ts';
 import { createTables, makeHandler } from '../local/wiring.ts';
+import { DEFAULT_RECORD_CONCURRENCY } from '../shared/lambda/fifo-batch.ts';
 import { createCloopenClient } from '../shared/platforms/cloopen/index.ts';
 import { loadCloopenConfig } from '../shared/platforms/cloopen/settings.ts';
 import { sendProvisioningRequests } from '../shared/producer/index.ts';
@@ -130,7 +131,7 @@ export async function runPipeline(variant: PipelineVariant, options: PipelineOpt
             return answer;
           },
           batchSize: options.batchSize,
-          concurrency: options.concurrency,
+          maxConcurrency: options.concurrency,
           waitTimeSeconds: 1,
           functionTimeoutMs: LOCAL_FUNCTION_TIMEOUT_MS,
         })
@@ -142,6 +143,7 @@ export async function runPipeline(variant: PipelineVariant, options: PipelineOpt
           cloopen: createCloopenClient(loadCloopenConfig(stack.env)),
           concurrency: options.concurrency,
           batchSize: options.batchSize,
+          recordConcurrency: DEFAULT_RECORD_CONCURRENCY,
           onConcluded: conclude,
         });
     const deadline = origin + (options.timeoutMs ?? 600_000);

@@ -2,7 +2,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { createDynamoDbLedger, createLedgerTable, ledgerTableDefinition } from '../shared/ledger/index.ts';
 import { accountItem } from '../shared/ledger/items.ts';
 import { platformNames } from '../shared/platforms/registry.ts';
-import type { AccountRecord, ExpiringAccount, Ledger } from '../shared/ports/ledger.ts';
+import type { AccountRecord, DueAccount, Ledger } from '../shared/ports/ledger.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
 import { type RecordedCall, recordDynamoDbCalls } from './dynamodb-recorder.ts';
 
@@ -20,18 +20,27 @@ import { type RecordedCall, recordDynamoDbCalls } from './dynamodb-recorder.ts';
 
 const DAY_MS = 86_400_000;
 
-/** The accounts due at `now`, as the sweep reads them: the expiry listing of each expiring state. */
-export async function listDue(ledger: Ledger, now: Date): Promise<ExpiringAccount[]> {
-  const out: ExpiringAccount[] = [];
-  for (const state of ['active', 'suspended'] as const) {
-    for await (const account of ledger.listExpired('baijiayun', state, now.toISOString())) out.push(account);
-  }
+/** Days of grace the sweep gives Baijiayun accounts by default before it closes them. */
+const GRACE_DAYS = 30;
+
+/**
+ * The accounts due at `now`, as the sweep reads them for a platform that can suspend and close: `open`
+ * ones (active, or suspended before they expired) up to now, `expired` ones up to now − grace.
+ */
+export async function listDue(ledger: Ledger, now: Date): Promise<DueAccount[]> {
+  const out: DueAccount[] = [];
+  const closeBefore = new Date(now.getTime() - GRACE_DAYS * DAY_MS).toISOString();
+  for await (const account of ledger.listDue('baijiayun', 'expired', closeBefore)) out.push(account);
+  for await (const account of ledger.listDue('baijiayun', 'open', now.toISOString())) out.push(account);
   return out;
 }
 
-/** The guard's count of active accounts. */
-export function guardCount(ledger: Ledger): Promise<number> {
-  return ledger.countAccounts({ state: 'active' });
+/**
+ * The guard's count, as the sweep makes it: live accounts, stopping once there are enough for `due` actions
+ * to stay under the default 5 %.
+ */
+export function guardCount(ledger: Ledger, due: number): Promise<number> {
+  return ledger.countLiveAccounts(undefined, Math.ceil((due * 100) / 5));
 }
 
 /** What {@link measureSweep} reports. */
@@ -78,7 +87,7 @@ export async function measureSweep(
     const ledger = createDynamoDbLedger({ client, tableName, platforms: platformNames });
     const listed = await listDue(ledger, now);
     const listing = recorder.take().filter((c) => c.kind === 'read');
-    await guardCount(ledger);
+    await guardCount(ledger, listed.length);
     const guard = recorder.take().filter((c) => c.kind === 'read');
     client.destroy();
     const itemsRead = scanned(listing);
@@ -101,8 +110,10 @@ export async function measureSweep(
 }
 
 /**
- * `accounts` account items; the first `due` expired a day before `now` (one in five of them suspended),
- * the rest expire within the next year. BatchWriteItem of 25, four at a time.
+ * `accounts` account items; the first `due` expired a day before `now` (one in five of them suspended by
+ * an operator before it expired, which the sweep suspends again to start its grace). Of the rest, one in
+ * fifty is in its grace (suspended at an expiry within the last 29 days: not due yet), the others expire
+ * within the next year. BatchWriteItem of 25, four at a time.
  */
 async function seed(
   doc: DynamoDBDocumentClient,
@@ -114,13 +125,15 @@ async function seed(
   const at = new Date(now.getTime() - 200 * DAY_MS).toISOString();
   const record = (i: number): AccountRecord => {
     const mobile = `139${String(i).padStart(8, '0')}`;
+    const inGrace = i >= due && i % 50 === 0;
     const expiresAt = new Date(
-      now.getTime() + (i < due ? -DAY_MS : DAY_MS + (i % 365) * DAY_MS),
+      now.getTime() + (i < due ? -DAY_MS : inGrace ? -(1 + (i % 29)) * DAY_MS : DAY_MS + (i % 365) * DAY_MS),
     ).toISOString();
     return {
       platform: 'baijiayun',
       tenantId: `tenant_${i}`,
-      state: i % 5 === 0 ? 'suspended' : 'active',
+      state: inGrace || i % 5 === 0 ? 'suspended' : 'active',
+      suspendedAt: inGrace ? expiresAt : i % 5 === 0 ? at : undefined,
       version: 2,
       subAccountId: String(1_000_000 + i),
       naturalKey: mobile,
