@@ -27,8 +27,8 @@ describe('index-unit model', () => {
   it('reads the index definitions of a CreateTable request, such as the ledger table', () => {
     const ledger = tableShape(ledgerTableDefinition('t'));
     expect(ledger.keys).toEqual(['pk', 'sk']);
-    expect(ledger.indexes.map((i) => i.projection)).toEqual(['ALL', 'INCLUDE']);
-    expect(ledger.indexes[1]?.include).toContain('state');
+    expect(ledger.indexes.map((i) => i.projection)).toEqual(['KEYS_ONLY']);
+    expect(ledger.indexes[0]?.keys).toEqual(['gsi1pk', 'gsi1sk']);
   });
 
   it('puts an item in an index only when it has every index key (sparse indexes)', () => {
