@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { httpUrl, loadPlatformSettings, positiveInt } from '../../config.ts';
 import type { PlatformSettings, SettingsSource } from '../../ports/platform-module.ts';
 import { Secret } from '../../secret.ts';
+import * as z from '../../zod.ts';
 
 /** Settings of the Baijiayun client. */
 export interface BaijiayunConfig {
@@ -37,8 +37,8 @@ export const baijiayunSettings = {
   secret: ['baseUrl', 'partnerId', 'partnerKey', 'rateLimitRequests'],
   schema: z.object({
     baseUrl: httpUrl,
-    partnerId: z.string().regex(/^\d{1,20}$/, 'must be the numeric partner id'),
-    partnerKey: z.string().min(1),
+    partnerId: z.string().check(z.regex(/^\d{1,20}$/, 'must be the numeric partner id')),
+    partnerKey: z.string().check(z.minLength(1)),
     timeoutMs: positiveInt(10_000),
     // 180 rather than 200: other processes with the same partner and IP (the CLI, a sweep) share the budget.
     rateLimitRequests: positiveInt(BAIJIAYUN_REQUESTS_PER_WINDOW - BAIJIAYUN_RESERVED_FOR_OPERATORS),
