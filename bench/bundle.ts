@@ -19,16 +19,18 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FUNCTIONS_DIR = join(REPO_ROOT, 'functions');
 const run = promisify(execFile);
 
-/** How each AWS SDK module a function imports is constructed in the SDK-only bundle. */
+/**
+ * How each AWS SDK module a function imports is loaded and its client constructed in the SDK-only bundle,
+ * over one `dynamodb` client, as the ledger wraps its client in the document client.
+ */
 const SDK_CLIENTS: Readonly<Record<string, { readonly imports: string; readonly construct: string }>> = {
   '@aws-sdk/client-dynamodb': {
     imports: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-    construct: 'new DynamoDBClient(options)',
+    construct: 'dynamodb',
   },
   '@aws-sdk/lib-dynamodb': {
-    imports:
-      "import { DynamoDBClient as DocumentBase } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
-    construct: 'DynamoDBDocumentClient.from(new DocumentBase(options))',
+    imports: "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    construct: 'DynamoDBDocumentClient.from(dynamodb)',
   },
   '@aws-sdk/client-sqs': {
     imports: "import { SQSClient } from '@aws-sdk/client-sqs';",
@@ -62,10 +64,16 @@ const INIT_ENV: Readonly<Record<string, string>> = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
 
-/** Imports the module named on the command line and prints how long that took, in milliseconds. */
-const INIT_PROBE = `const start = performance.now();
+/**
+ * Imports the module named on the command line and prints how long that took and the CPU time it used
+ * (all threads), in milliseconds.
+ */
+const INIT_PROBE = `const cpu = process.cpuUsage();
+const start = performance.now();
 await import(process.argv[2]);
-process.stdout.write(String(performance.now() - start));
+const wall = performance.now() - start;
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify([wall, (used.user + used.system) / 1000]));
 `;
 
 /** One function's bundle, as built. */
@@ -118,6 +126,9 @@ async function buildSdkOnlyBundle(modules: readonly string[], dir: string): Prom
   const clients = modules.map((module) => {
     const client = SDK_CLIENTS[module];
     if (client === undefined) throw new Error(`${module}: say in SDK_CLIENTS how the bench constructs it`);
+    if (module === '@aws-sdk/lib-dynamodb' && !modules.includes('@aws-sdk/client-dynamodb')) {
+      throw new Error(`${module} without @aws-sdk/client-dynamodb: say how the bench builds its client`);
+    }
     return client;
   });
   const entry = join(dir, 'sdk-only.mjs');
@@ -126,6 +137,9 @@ async function buildSdkOnlyBundle(modules: readonly string[], dir: string): Prom
     [
       ...clients.map((c) => c.imports),
       `const options = { region: 'us-east-1' };`,
+      ...(modules.includes('@aws-sdk/client-dynamodb')
+        ? ['const dynamodb = new DynamoDBClient(options);']
+        : []),
       `export const clients = [${clients.map((c) => c.construct).join(', ')}];`,
     ].join('\n'),
   );
@@ -134,14 +148,16 @@ async function buildSdkOnlyBundle(modules: readonly string[], dir: string): Prom
   return file;
 }
 
-async function initMs(probe: string, bundle: string): Promise<number> {
+async function timeInit(probe: string, bundle: string): Promise<{ wall: number; cpu: number }> {
   const { stdout } = await run(process.execPath, [probe, pathToFileURL(bundle).href], {
     cwd: REPO_ROOT,
     env: INIT_ENV,
   });
-  const ms = Number(stdout);
-  if (!Number.isFinite(ms)) throw new Error(`${bundle}: the init probe printed ${stdout}`);
-  return ms;
+  const [wall, cpu] = JSON.parse(stdout) as unknown[];
+  if (typeof wall !== 'number' || typeof cpu !== 'number') {
+    throw new Error(`${bundle}: the init probe printed ${stdout}`);
+  }
+  return { wall, cpu };
 }
 
 function median(values: readonly number[]): number {
@@ -162,13 +178,19 @@ export interface FunctionFigures {
         readonly ms: number;
         /** Median time to import the bundle of only its SDK clients, constructed, in a fresh process. */
         readonly sdkOnlyMs: number;
+        /**
+         * The same two as CPU time: steadier than wall time when other work shares the machine, which
+         * stretches the waits of both bundles but not the work each does.
+         */
+        readonly cpuMs: number;
+        readonly sdkOnlyCpuMs: number;
       }
     | undefined;
 }
 
 /** Options of {@link measureFunctions}. */
 export interface MeasureOptions {
-  /** Fresh processes per bundle timed. Default 25. */
+  /** Fresh processes per bundle timed. Default 30. */
   readonly runs?: number | undefined;
   /** Which functions to time: all of them, or only the largest bundle (the default). */
   readonly timed?: 'all' | 'largest' | undefined;
@@ -180,7 +202,7 @@ export interface MeasureOptions {
  * machine's load hits both alike. One untimed import of each first warms the file cache.
  */
 export async function measureFunctions(options: MeasureOptions = {}): Promise<FunctionFigures[]> {
-  const runs = options.runs ?? 25;
+  const runs = options.runs ?? 30;
   const dir = await mkdtemp(join(tmpdir(), 'provisioner-bundles-'));
   try {
     // The bundles import the SDK from node_modules, which Node looks for beside and above them.
@@ -199,15 +221,21 @@ export async function measureFunctions(options: MeasureOptions = {}): Promise<Fu
       const sdkDir = join(dir, `${name}.sdk-only`);
       await mkdir(sdkDir);
       const sdkOnly = await buildSdkOnlyBundle(sdkModules, sdkDir);
-      await initMs(probe, bundle.file);
-      await initMs(probe, sdkOnly);
-      const own: number[] = [];
-      const sdk: number[] = [];
+      await timeInit(probe, bundle.file);
+      await timeInit(probe, sdkOnly);
+      const own: { wall: number; cpu: number }[] = [];
+      const sdk: { wall: number; cpu: number }[] = [];
       for (let i = 0; i < runs; i++) {
-        own.push(await initMs(probe, bundle.file));
-        sdk.push(await initMs(probe, sdkOnly));
+        own.push(await timeInit(probe, bundle.file));
+        sdk.push(await timeInit(probe, sdkOnly));
       }
-      figures.push({ name, bytes, sdkModules, init: { ms: median(own), sdkOnlyMs: median(sdk) } });
+      const init = {
+        ms: median(own.map((t) => t.wall)),
+        sdkOnlyMs: median(sdk.map((t) => t.wall)),
+        cpuMs: median(own.map((t) => t.cpu)),
+        sdkOnlyCpuMs: median(sdk.map((t) => t.cpu)),
+      };
+      figures.push({ name, bytes, sdkModules, init });
     }
     return figures;
   } finally {
@@ -263,7 +291,7 @@ function round(value: number, digits = 1): number {
 /**
  * Bundles every function with the deployed options and measures them: every bundle's size, and the cold
  * module init of the largest against a bundle of only the SDK clients it uses (medians of `runs` fresh
- * processes each, default 25). See {@link BundleMeasurement} for what each figure means.
+ * processes each, default 30). See {@link BundleMeasurement} for what each figure means.
  */
 export async function measureBundles(options: { runs?: number } = {}): Promise<BundleMeasurement> {
   return summarise(await measureFunctions({ runs: options.runs, timed: 'largest' }));
@@ -279,6 +307,9 @@ if (process.argv[1] !== undefined && (await realpath(process.argv[1])) === fileU
       'init ms': f.init === undefined ? '' : round(f.init.ms),
       'SDK-only init ms': f.init === undefined ? '' : round(f.init.sdkOnlyMs),
       ratio: f.init === undefined ? '' : round(f.init.ms / f.init.sdkOnlyMs, 3),
+      'CPU ms': f.init === undefined ? '' : round(f.init.cpuMs),
+      'SDK-only CPU ms': f.init === undefined ? '' : round(f.init.sdkOnlyCpuMs),
+      'CPU ratio': f.init === undefined ? '' : round(f.init.cpuMs / f.init.sdkOnlyCpuMs, 3),
       'SDK modules': f.sdkModules.map((m) => m.replace('@aws-sdk/', '')).join(' '),
     })),
   );
