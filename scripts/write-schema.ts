@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { provisioningRequestJsonSchema } from '../shared/contract.ts';
+import { provisioningRequestJsonSchema } from './request-schema.ts';
 
 /** Regenerates the published JSON Schema of the event contract from the zod schema. */
 const target = fileURLToPath(new URL('../schemas/provisioning-request.schema.json', import.meta.url));

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { DEFAULT_QUARANTINE } from './domain/quarantine.ts';
 import { ConfigurationError } from './errors.ts';
 import { DEFAULT_RECORD_CONCURRENCY } from './lambda/fifo-batch.ts';
 import type { PlatformSettings, SettingsSource } from './ports/platform-module.ts';
 import { Secret } from './secret.ts';
+import * as z from './zod.ts';
 
 export { ConfigurationError };
 
@@ -16,13 +16,15 @@ export { ConfigurationError };
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** An http(s) URL setting, kept without trailing slashes. */
-export const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .transform((url) => url.replace(/\/+$/, ''));
+export const httpUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  z.transform((url: string) => url.replace(/\/+$/, '')),
+);
 /** A positive integer setting with a default. */
-export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const positiveInt = (fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
-function parse<S extends z.ZodObject>(
+function parse<S extends z.ZodMiniObject>(
   schema: S,
   env: Environment,
   names: Record<string, string>,
@@ -47,7 +49,7 @@ function parse<S extends z.ZodObject>(
 }
 
 /** Reads one platform's settings from a source keyed by variable name (see {@link PlatformSettings}). */
-export function loadPlatformSettings<S extends z.ZodObject>(
+export function loadPlatformSettings<S extends z.ZodMiniObject>(
   settings: PlatformSettings & { readonly schema: S },
   source: SettingsSource,
 ): z.infer<S> {
@@ -97,17 +99,19 @@ export interface RuntimeConfig {
   readonly quarantineMaxCoolDownMs: number;
 }
 
+const awsRegion = z._default(
+  z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')),
+  'us-east-1',
+);
+
 const baseShape = {
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
-    .default('us-east-1'),
-  tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
-  dynamodbEndpoint: httpUrl.optional(),
-  sqsEndpoint: httpUrl.optional(),
-  queueUrl: z.url({ error: 'must be a queue URL' }).optional(),
+  region: awsRegion,
+  tableName: z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
+  dynamodbEndpoint: z.optional(httpUrl),
+  sqsEndpoint: z.optional(httpUrl),
+  queueUrl: z.optional(z.url({ error: 'must be a queue URL' })),
   rejectionTtlDays: positiveInt(90),
-  vendorSecretArn: z.string().startsWith('arn:', 'must be a Secrets Manager ARN').optional(),
+  vendorSecretArn: z.optional(z.string().check(z.startsWith('arn:', 'must be a Secrets Manager ARN'))),
 };
 const baseVariables = {
   region: 'AWS_REGION',
@@ -140,11 +144,10 @@ export function loadBaseConfig(env: Environment): BaseConfig {
 const quarantineShape = {
   quarantineMinCalls: positiveInt(DEFAULT_QUARANTINE.minCalls),
   quarantineWindowMs: positiveInt(DEFAULT_QUARANTINE.windowMs),
-  quarantineFailurePercent: z.coerce
-    .number()
-    .min(1)
-    .max(100)
-    .default(DEFAULT_QUARANTINE.failureRatio * 100),
+  quarantineFailurePercent: z._default(
+    z.coerce.number().check(z.minimum(1), z.maximum(100)),
+    DEFAULT_QUARANTINE.failureRatio * 100,
+  ),
   quarantineCoolDownMs: positiveInt(DEFAULT_QUARANTINE.initialCoolDownMs),
   quarantineMaxCoolDownMs: positiveInt(DEFAULT_QUARANTINE.maxCoolDownMs),
 };
@@ -159,11 +162,10 @@ const quarantineVariables = {
 const runtimeSchema = z
   .object({
     ...baseShape,
-    kmsKeyId: z.string().min(1).optional(),
-    localKey: z
-      .string()
-      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64')
-      .optional(),
+    kmsKeyId: z.optional(z.string().check(z.minLength(1))),
+    localKey: z.optional(
+      z.string().check(z.refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64')),
+    ),
     defaultHorizonDays: positiveInt(365),
     maxReceiveCount: positiveInt(5),
     retryBaseSeconds: positiveInt(10),
@@ -172,10 +174,12 @@ const runtimeSchema = z
     recordConcurrency: positiveInt(DEFAULT_RECORD_CONCURRENCY),
     ...quarantineShape,
   })
-  .refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
-    path: ['kmsKeyId'],
-    message: 'set exactly one of CREDENTIALS_KMS_KEY_ID and CREDENTIALS_LOCAL_KEY',
-  });
+  .check(
+    z.refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
+      path: ['kmsKeyId'],
+      message: 'set exactly one of CREDENTIALS_KMS_KEY_ID and CREDENTIALS_LOCAL_KEY',
+    }),
+  );
 
 /** Reads the pipeline's variables. Throws {@link ConfigurationError} naming each bad variable. */
 export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig {
@@ -236,15 +240,11 @@ export interface CliConfig {
 }
 
 const cliSchema = z.object({
-  stackName: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
-    .optional(),
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
-    .default('us-east-1'),
-  stateFile: z.string().min(1).optional(),
+  stackName: z.optional(
+    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')),
+  ),
+  region: awsRegion,
+  stateFile: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** Reads `PROVISIONER_STACK`, `AWS_REGION` (or `AWS_DEFAULT_REGION`) and `PROVISIONER_STATE_FILE`. */
@@ -341,11 +341,12 @@ export interface SweepConfig {
   readonly maxActionsPerRun: number;
 }
 
-const graceDays = z
-  .union([z.literal('never'), z.coerce.number().int().min(0).max(36_500)], {
+const graceDays = z.pipe(
+  z.union([z.literal('never'), z.coerce.number().check(z.int(), z.minimum(0), z.maximum(36_500))], {
     error: 'must be a number of days or "never"',
-  })
-  .transform((v) => (v === 'never' ? undefined : v));
+  }),
+  z.transform((v: 'never' | number) => (v === 'never' ? undefined : v)),
+);
 
 /**
  * Reads `SWEEP_GRACE_DAYS` (default 30; `never` never closes), `SWEEP_GRACE_DAYS_{PLATFORM}` per platform
@@ -355,9 +356,9 @@ const graceDays = z
 export function loadSweepConfig(env: Environment, platforms: readonly string[]): SweepConfig {
   const c = parse(
     z.object({
-      defaultGrace: graceDays.default(30),
+      defaultGrace: z._default(graceDays, 30),
       guardMinimum: positiveInt(20),
-      guardPercent: z.coerce.number().min(0).max(100).default(5),
+      guardPercent: z._default(z.coerce.number().check(z.minimum(0), z.maximum(100)), 5),
       maxActionsPerRun: positiveInt(500),
     }),
     env,
@@ -371,7 +372,7 @@ export function loadSweepConfig(env: Environment, platforms: readonly string[]):
   const grace = new Map<string, number | undefined>();
   for (const name of platforms) {
     const variable = `SWEEP_GRACE_DAYS_${name.toUpperCase()}`;
-    const own = parse(z.object({ days: graceDays.optional() }), env, { days: variable });
+    const own = parse(z.object({ days: z.optional(graceDays) }), env, { days: variable });
     grace.set(name, env[variable]?.trim() ? own.days : c.defaultGrace);
   }
   return {

@@ -3,7 +3,7 @@ import { platformModules } from './platforms/registry.ts';
 
 /**
  * The event contract of the registered platforms, composed once: what producers validate against, what
- * the handler parses, and what `npm run schema` publishes.
+ * the handler parses, and what `npm run schema` publishes (`scripts/request-schema.ts`).
  */
 export const requestContract = createRequestContract(platformModules);
 
@@ -12,9 +12,6 @@ export const provisioningRequestSchema = requestContract.schema;
 
 /** Parses and validates one message body; never throws. */
 export const parseProvisioningRequest = (body: string) => requestContract.parse(body);
-
-/** The JSON Schema (draft 2020-12) of the contract, as published in `schemas/`. */
-export const provisioningRequestJsonSchema = () => requestContract.jsonSchema();
 
 export {
   type Action,

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING } from '../bundling.ts';
 import { InfraConfigurationError } from '../errors.ts';
 
 /** `POWERTOOLS_SERVICE_NAME` of every provisioning function: the `service` dimension of their metrics. */
@@ -62,9 +63,10 @@ export interface ProvisioningFunctionProps {
 }
 
 /**
- * A pipeline function: a bundled ESM `NodejsFunction` on nodejs24.x, ARM64, with active X-Ray tracing, a
- * retained log group of its own and an explicit role that may write to that log group only. Grant it every
- * other right on a named resource, through {@link role} or {@link function}.
+ * A pipeline function: an ESM `NodejsFunction` on nodejs24.x, bundled as `FUNCTION_BUNDLING` says (the AWS
+ * SDK left to the runtime), on ARM64, with active X-Ray tracing, a retained log group of its own and an
+ * explicit role that may write to that log group only. Grant it every other right on a named resource,
+ * through {@link role} or {@link function}.
  *
  * The resources are created in `scope`, beside this construct rather than under it, so that they keep the
  * logical IDs and construct paths they had before this construct existed.
@@ -121,17 +123,12 @@ export class ProvisioningFunction extends Construct {
       logGroup: this.logGroup,
       // The function's own variables first, then the common ones (the order they appear in the template).
       environment: { ...own, ...common },
+      // One definition with the bench and the bundle test (see FUNCTION_BUNDLING).
       bundling: {
+        ...FUNCTION_BUNDLING,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
-        banner:
-          "import { createRequire as __provisionerCreateRequire } from 'node:module'; const require = __provisionerCreateRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the AWS SDK too: the versions the tests ran against, not whichever the runtime ships.
-        externalModules: [],
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
       },
     });
 

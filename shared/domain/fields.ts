@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * Field types the request contract and the platforms' profiles share, so every platform words its
@@ -15,7 +15,7 @@ export const instant = z.iso.datetime({
 });
 
 /** A non-negative whole quantity (users, bytes, credit). */
-export const count = z.number().int().min(0).max(1_000_000_000);
+export const count = z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000_000));
 
 /** Trimmed, non-empty text of at most `max` characters. */
-export const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { PlatformModule } from '../ports/platform-module.ts';
+import * as z from '../zod.ts';
 import { instant, KEY_PATTERN } from './fields.ts';
 
 export { KEY_PATTERN };
@@ -16,17 +16,21 @@ export { KEY_PATTERN };
 export const MAX_REQUEST_BYTES = 16 * 1024;
 
 const key = (what: string) =>
-  z.string().regex(KEY_PATTERN, `${what} must be 1-128 characters of A-Z a-z 0-9 . _ : -`);
+  z.string().check(z.regex(KEY_PATTERN, `${what} must be 1-128 characters of A-Z a-z 0-9 . _ : -`));
 
 const common = {
   schemaVersion: z.literal(1, { error: 'schemaVersion must be 1' }),
-  requestId: key('requestId').describe(
+  requestId: z.described(
+    key('requestId'),
     "The caller's id of this intent; redelivery of the same id has no further effect.",
   ),
-  tenantId: key('tenantId').describe("The caller's customer id; (platform, tenantId) names one sub-account."),
+  tenantId: z.described(
+    key('tenantId'),
+    "The caller's customer id; (platform, tenantId) names one sub-account.",
+  ),
 };
 
-const expiresAt = instant.describe('When the expiry sweep suspends or closes the account.');
+const expiresAt = z.described(instant, 'When the expiry sweep suspends or closes the account.');
 
 /** The lifecycle actions, which carry no profile. */
 export const LIFECYCLE_ACTIONS = ['suspend', 'resume', 'close'] as const;
@@ -87,58 +91,49 @@ function nonEmpty<T>(items: readonly T[], what: string): [T, ...T[]] {
 function platformRequest(platform: Pick<PlatformModule, 'name' | 'profiles'>) {
   const name = z.literal(platform.name);
   return z.discriminatedUnion('action', [
-    z
-      .object({
-        ...common,
-        platform: name,
-        action: z.literal('create'),
-        expiresAt: expiresAt.optional(),
-        profile: platform.profiles.create,
-      })
-      .strict(),
-    z
-      .object({
-        ...common,
-        platform: name,
-        action: z.literal('update'),
-        expiresAt: expiresAt.optional(),
-        profile: platform.profiles.update.optional(),
-      })
-      .strict(),
-    z.object({ ...common, platform: name, action: z.enum(LIFECYCLE_ACTIONS) }).strict(),
+    z.strictObject({
+      ...common,
+      platform: name,
+      action: z.literal('create'),
+      expiresAt: z.optional(expiresAt),
+      profile: platform.profiles.create,
+    }),
+    z.strictObject({
+      ...common,
+      platform: name,
+      action: z.literal('update'),
+      expiresAt: z.optional(expiresAt),
+      profile: z.optional(platform.profiles.update),
+    }),
+    z.strictObject({ ...common, platform: name, action: z.enum(LIFECYCLE_ACTIONS) }),
   ]);
 }
 
-/** The contract of the registered platforms: its schema, its parser and its published JSON Schema. */
+/**
+ * The contract of the registered platforms: its schema and its parser. Its JSON Schema is generated from
+ * {@link schema} by `scripts/` (the generator stays out of the functions' bundles).
+ */
 export interface RequestContract {
   /** The platform names requests may carry. */
   readonly platforms: readonly string[];
-  readonly schema: z.ZodType<ProvisioningRequest>;
+  readonly schema: z.ZodMiniType<ProvisioningRequest>;
   /** Parses and validates one message body; never throws (see {@link ParsedRequest}). */
   parse(body: string): ParsedRequest;
-  /** The JSON Schema (draft 2020-12) of the contract, as published in `schemas/`. */
-  jsonSchema(): Record<string, unknown>;
 }
 
 /** Composes the contract from the platforms' profile schemas. */
 export function createRequestContract(
   platforms: readonly Pick<PlatformModule, 'name' | 'profiles'>[],
 ): RequestContract {
-  const schema = z
-    .discriminatedUnion('platform', nonEmpty(platforms.map(platformRequest), 'platform'))
-    .describe(
-      'One provisioning request: create, suspend, resume, update or close the sub-account of one tenant on one platform.',
-    );
+  const schema = z.described(
+    z.discriminatedUnion('platform', nonEmpty(platforms.map(platformRequest), 'platform')),
+    'One provisioning request: create, suspend, resume, update or close the sub-account of one tenant on one platform.',
+  );
   const names = platforms.map((p) => p.name);
   return {
     platforms: names,
     schema,
     parse: (body) => parseProvisioningRequest(body, schema, names),
-    jsonSchema: () => ({
-      $id: 'https://provisioner.invalid/schemas/provisioning-request.schema.json',
-      title: 'ProvisioningRequest',
-      ...z.toJSONSchema(schema, { target: 'draft-2020-12' }),
-    }),
   };
 }
 
@@ -181,7 +176,7 @@ function identity(
  */
 function parseProvisioningRequest(
   body: string,
-  schema: z.ZodType<ProvisioningRequest>,
+  schema: z.ZodMiniType<ProvisioningRequest>,
   platforms: readonly string[],
 ): ParsedRequest {
   const bytes = Buffer.byteLength(body, 'utf8');

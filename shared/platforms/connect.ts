@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { Credentials, LifecycleResult, Platform } from '../ports/platform.ts';
 import type {
   ConnectedPlatform,
@@ -7,12 +6,13 @@ import type {
   Profile,
   UpdateContext,
 } from '../ports/platform-module.ts';
+import type * as z from '../zod.ts';
 
 /** What a platform folder maps a request profile to, for its own typed client. */
 export interface PlatformMapping<TCreateProfile, TUpdateProfile, TCreate, TUpdate> {
   readonly profiles: {
-    readonly create: z.ZodType<TCreateProfile>;
-    readonly update: z.ZodType<TUpdateProfile>;
+    readonly create: z.ZodMiniType<TCreateProfile>;
+    readonly update: z.ZodMiniType<TUpdateProfile>;
   };
   /** The create input, and the natural key it makes. */
   create(

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import type { Secret } from '../secret.ts';
+import type * as z from '../zod.ts';
 import type {
   CreateResult,
   Credentials,
@@ -45,7 +45,7 @@ export interface PlatformSettings {
   /** Settings kept in the deployed platform secret (the rest are tuning with safe defaults). */
   readonly secret: readonly string[];
   /** Validates raw values keyed by setting name; an unset setting is `undefined`. */
-  readonly schema: z.ZodObject;
+  readonly schema: z.ZodMiniObject;
 }
 
 /** What a create needs besides the profile; the use case decides it, the platform maps it. */
@@ -168,7 +168,7 @@ export interface PlatformModule {
   readonly title: string;
   readonly settings: PlatformSettings;
   /** The request profiles: the event contract is composed from them. */
-  readonly profiles: { readonly create: z.ZodObject; readonly update: z.ZodObject };
+  readonly profiles: { readonly create: z.ZodMiniObject; readonly update: z.ZodMiniObject };
   /** The profile field that is the platform's unique human key (what two tenants may never share). */
   readonly naturalKey: string;
   /** The lifecycle operations the platform performs; the others are refused as `unsupported`. */

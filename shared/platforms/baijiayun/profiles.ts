@@ -1,65 +1,62 @@
-import { z } from 'zod';
 import { count, instant, text } from '../../domain/fields.ts';
+import * as z from '../../zod.ts';
 
-const liveLine = z
-  .object({
-    enabled: z.boolean(),
-    userLimit: count.optional().describe('Concurrent users (concurrency billing only).'),
-    maxUserLimit: count
-      .optional()
-      .describe('Concurrent users allowed beyond userLimit (concurrency billing only).'),
-    maxSpeakers: count.optional().describe('People on the mic at once.'),
-  })
-  .strict();
+const liveLine = z.strictObject({
+  enabled: z.boolean(),
+  userLimit: z.described(z.optional(count), 'Concurrent users (concurrency billing only).'),
+  maxUserLimit: z.described(
+    z.optional(count),
+    'Concurrent users allowed beyond userLimit (concurrency billing only).',
+  ),
+  maxSpeakers: z.described(z.optional(count), 'People on the mic at once.'),
+});
 
-const products = z
-  .object({
-    largeClass: liveLine.optional().describe('大班课 large-class live line.'),
-    smallClass: z
-      .object({ enabled: z.boolean() })
-      .strict()
-      .optional()
-      .describe('小班课 small-class live line.'),
-    business: liveLine.optional().describe('企业直播 enterprise live line.'),
-    video: z
-      .object({
+const products = z.strictObject({
+  largeClass: z.described(z.optional(liveLine), '大班课 large-class live line.'),
+  smallClass: z.described(
+    z.optional(z.strictObject({ enabled: z.boolean() })),
+    '小班课 small-class live line.',
+  ),
+  business: z.described(z.optional(liveLine), '企业直播 enterprise live line.'),
+  video: z.described(
+    z.optional(
+      z.strictObject({
         enabled: z.boolean(),
-        flow: count.optional(),
-        maxFlow: count.optional(),
-        storageLimit: count.optional(),
-        maxStorageLimit: count.optional(),
-      })
-      .strict()
-      .optional()
-      .describe(
-        '点播 video-on-demand line and its quotas (ignored by the platform in pay-as-you-go billing).',
-      ),
-  })
-  .strict();
+        flow: z.optional(count),
+        maxFlow: z.optional(count),
+        storageLimit: z.optional(count),
+        maxStorageLimit: z.optional(count),
+      }),
+    ),
+    '点播 video-on-demand line and its quotas (ignored by the platform in pay-as-you-go billing).',
+  ),
+});
 
-const mobile = z.string().regex(/^1\d{10}$/, 'mobile must be an 11-digit mainland China mobile number');
+const mobile = z
+  .string()
+  .check(z.regex(/^1\d{10}$/, 'mobile must be an 11-digit mainland China mobile number'));
 const password = z
   .string()
-  .min(6, 'password must be 6-18 characters')
-  .max(18, 'password must be 6-18 characters')
-  .regex(/^[\x21-\x7e]+$/, 'password must be printable ASCII without spaces');
+  .check(
+    z.minLength(6, 'password must be 6-18 characters'),
+    z.maxLength(18, 'password must be 6-18 characters'),
+    z.regex(/^[\x21-\x7e]+$/, 'password must be printable ASCII without spaces'),
+  );
 
 /** Baijiayun create profile. */
-export const baijiayunCreateProfile = z
-  .object({
-    mobile: mobile.describe('Login mobile; unique on the platform.'),
-    email: z.email('email must be an email address'),
-    password: password.optional().describe('Generated (16 characters) when absent.'),
-    company: text(100).optional(),
-    contacts: text(50).optional(),
-    effectTime: instant.optional().describe('When the account starts working; now when absent.'),
-    products: products.optional(),
-    creditMoney: count.optional().describe('Credit allowed to the sub-account.'),
-  })
-  .strict();
+export const baijiayunCreateProfile = z.strictObject({
+  mobile: z.described(mobile, 'Login mobile; unique on the platform.'),
+  email: z.email('email must be an email address'),
+  password: z.described(z.optional(password), 'Generated (16 characters) when absent.'),
+  company: z.optional(text(100)),
+  contacts: z.optional(text(50)),
+  effectTime: z.described(z.optional(instant), 'When the account starts working; now when absent.'),
+  products: z.optional(products),
+  creditMoney: z.described(z.optional(count), 'Credit allowed to the sub-account.'),
+});
 
 /** Baijiayun update profile: only the fields present change. */
-export const baijiayunUpdateProfile = baijiayunCreateProfile.partial().strict();
+export const baijiayunUpdateProfile = z.partial(baijiayunCreateProfile);
 
 /** Baijiayun create profile after validation. */
 export type BaijiayunCreateProfile = z.infer<typeof baijiayunCreateProfile>;

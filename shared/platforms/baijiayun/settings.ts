@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { httpUrl, loadPlatformSettings, positiveInt } from '../../config.ts';
 import type { PlatformSettings, SettingsSource } from '../../ports/platform-module.ts';
 import { Secret } from '../../secret.ts';
+import * as z from '../../zod.ts';
 
 /** Settings of the Baijiayun client. */
 export interface BaijiayunConfig {
@@ -43,8 +43,8 @@ export const baijiayunSettings = {
   secret: ['baseUrl', 'partnerId', 'partnerKey'],
   schema: z.object({
     baseUrl: httpUrl,
-    partnerId: z.string().regex(/^\d{1,20}$/, 'must be the numeric partner id'),
-    partnerKey: z.string().min(1),
+    partnerId: z.string().check(z.regex(/^\d{1,20}$/, 'must be the numeric partner id')),
+    partnerKey: z.string().check(z.minLength(1)),
     timeoutMs: positiveInt(10_000),
     // The fleet's rate, not a process's: a missing value means the default, and no value can raise the fleet
     // above the platform's limit, since one shared budget paces every process.

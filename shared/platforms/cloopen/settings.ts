@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { httpUrl, loadPlatformSettings, positiveInt } from '../../config.ts';
 import type { PlatformSettings, SettingsSource } from '../../ports/platform-module.ts';
 import { Secret } from '../../secret.ts';
+import * as z from '../../zod.ts';
 
 /** Production Cloopen REST base URL (version 2013-12-26). */
 export const CLOOPEN_PRODUCTION_URL = 'https://app.cloopen.com:8883/2013-12-26';
@@ -18,7 +18,7 @@ export interface CloopenConfig {
   readonly rateLimitedIntervalMs: number;
 }
 
-const alnum32 = z.string().regex(/^[A-Za-z0-9]{32}$/, 'must be 32 letters and digits');
+const alnum32 = z.string().check(z.regex(/^[A-Za-z0-9]{32}$/, 'must be 32 letters and digits'));
 
 /** `CLOOPEN_*`: the master account, its application, and how to talk to the platform. */
 export const cloopenSettings = {
@@ -37,11 +37,11 @@ export const cloopenSettings = {
   account: 'accountSid',
   secret: ['baseUrl', 'accountSid', 'authToken', 'appId'],
   schema: z.object({
-    baseUrl: httpUrl.default(CLOOPEN_PRODUCTION_URL),
+    baseUrl: z._default(httpUrl, CLOOPEN_PRODUCTION_URL),
     accountSid: alnum32,
     authToken: alnum32,
     appId: alnum32,
-    format: z.enum(['json', 'xml'], { error: 'must be json or xml' }).default('json'),
+    format: z._default(z.enum(['json', 'xml'], { error: 'must be json or xml' }), 'json'),
     timeoutMs: positiveInt(10_000),
     rateLimitedIntervalMs: positiveInt(1_000),
   }),

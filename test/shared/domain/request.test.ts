@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_REQUEST_BYTES,
-  parseProvisioningRequest,
-  provisioningRequestJsonSchema,
-} from '../../../shared/contract.ts';
+import { provisioningRequestJsonSchema } from '../../../scripts/request-schema.ts';
+import { MAX_REQUEST_BYTES, parseProvisioningRequest } from '../../../shared/contract.ts';
 
 const cloopenCreate = {
   schemaVersion: 1,
