@@ -222,8 +222,8 @@ export interface RateBudgetConfig {
 export function loadRateBudgetConfig(env: Environment): RateBudgetConfig {
   return parse(
     z.object({
-      blockSize: z.coerce.number().int().min(1).max(20).default(5),
-      maxAheadMs: z.coerce.number().int().min(1_000).max(60_000).default(10_000),
+      blockSize: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(20)), 5),
+      maxAheadMs: z._default(z.coerce.number().check(z.int(), z.minimum(1_000), z.maximum(60_000)), 10_000),
     }),
     env,
     { blockSize: 'RATE_BUDGET_BLOCK_SIZE', maxAheadMs: 'RATE_BUDGET_MAX_AHEAD_MS' },

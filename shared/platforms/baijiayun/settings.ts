@@ -48,15 +48,19 @@ export const baijiayunSettings = {
     timeoutMs: positiveInt(10_000),
     // The fleet's rate, not a process's: a missing value means the default, and no value can raise the fleet
     // above the platform's limit, since one shared budget paces every process.
-    rateLimitRequests: z.coerce
-      .number()
-      .int()
-      .positive()
-      .max(
-        BAIJIAYUN_REQUESTS_PER_WINDOW,
-        `must be at most ${BAIJIAYUN_REQUESTS_PER_WINDOW}: the platform allows no more per 10 s, for the whole fleet`,
-      )
-      .default(BAIJIAYUN_REQUESTS_PER_WINDOW - BAIJIAYUN_RESERVED_REQUESTS),
+    rateLimitRequests: z._default(
+      z.coerce
+        .number()
+        .check(
+          z.int(),
+          z.positive(),
+          z.maximum(
+            BAIJIAYUN_REQUESTS_PER_WINDOW,
+            `must be at most ${BAIJIAYUN_REQUESTS_PER_WINDOW}: the platform allows no more per 10 s, for the whole fleet`,
+          ),
+        ),
+      BAIJIAYUN_REQUESTS_PER_WINDOW - BAIJIAYUN_RESERVED_REQUESTS,
+    ),
   }),
 } as const satisfies PlatformSettings;
 
