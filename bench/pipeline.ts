@@ -1,22 +1,29 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { startSqsPoller } from '../local/poller.ts';
-import { LOCAL_FUNCTION_TIMEOUT_MS, startLocalStack } from '../local/stack.ts';
-import { createTables, makeHandler } from '../local/wiring.ts';
+import { LOCAL_FUNCTION_TIMEOUT_MS } from '../local/stack.ts';
+import type { LocalStackState } from '../local/state.ts';
+import { makeHandler } from '../local/wiring.ts';
+import { awsClientOptions } from '../shared/aws/local.ts';
 import { DEFAULT_RECORD_CONCURRENCY } from '../shared/lambda/fifo-batch.ts';
 import { createCloopenClient } from '../shared/platforms/cloopen/index.ts';
 import { loadCloopenConfig } from '../shared/platforms/cloopen/settings.ts';
 import { sendProvisioningRequests } from '../shared/producer/index.ts';
-import type { CloopenSimulatorHandle } from '../simulators/cloopen/server.ts';
-import { startLocalSimulators } from '../simulators/local.ts';
 import { startMinimalConsumer } from './minimal-pipeline.ts';
 import { type Conclusion, steadyRate, throughputSeries } from './stats.ts';
 
 /**
  * Throughput of Cloopen creates through the real pipeline and through the minimal one
- * (`./minimal-pipeline.ts`), each on a fresh local stack (`local/stack.ts`: dynalite, fauxqs, the
- * simulators; everything in this one Node process, as `npm start` runs it).
+ * (`./minimal-pipeline.ts`), each on fresh emulators (`local/stack.ts`: dynalite, fauxqs, the simulators)
+ * in a process of their own (`./emulators.ts`), as DynamoDB, SQS and the vendor never share the consumer's
+ * CPU in AWS; the consumer runs in this process.
  *
  * How: the `n` requests are queued first (by the project's producer, one message group per tenant); then
  * the consumer starts — the real handler (`local/wiring.ts`'s `makeHandler`, as `npm start` builds it)
@@ -87,19 +94,9 @@ function muteStdout(): () => number {
 
 /** Runs `n` Cloopen creates through one variant and measures them. */
 export async function runPipeline(variant: PipelineVariant, options: PipelineOptions): Promise<PipelineRun> {
-  let cloopen: CloopenSimulatorHandle | undefined;
-  const stack = await startLocalStack({
-    stateFile: false,
-    createTables,
-    startSimulators: async (ports) => {
-      const simulators = await startLocalSimulators({ firstPort: ports.firstPort });
-      cloopen = simulators.cloopen;
-      return { env: simulators.env, close: () => simulators.close() };
-    },
-    queues: { queueName: `bench-${options.tag}.fifo`, dlqName: `bench-${options.tag}-dlq.fifo` },
-  });
+  const stack = await startEmulators(options.tag);
   try {
-    cloopen?.setLatency(options.latencyMs);
+    await stack.setLatency(options.latencyMs);
     const requests = Array.from({ length: options.n }, (_, i) => ({
       schemaVersion: 1,
       requestId: `${options.tag}-create-${i}`,
@@ -166,4 +163,49 @@ export async function runPipeline(variant: PipelineVariant, options: PipelineOpt
   } finally {
     await stack.stop();
   }
+}
+
+/** The emulators of one run, in their own process (`./emulators.ts`), and clients on them. */
+interface Emulators {
+  readonly env: Readonly<Record<string, string>>;
+  readonly info: LocalStackState;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  /** Makes each Cloopen call wait `ms` first (the simulator's control endpoint). */
+  setLatency(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startEmulators(tag: string): Promise<Emulators> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./emulators.ts', import.meta.url)), tag], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const [first] = (await once(lines, 'line')) as [string];
+  lines.close();
+  const { env, info } = JSON.parse(first) as { env: Record<string, string>; info: LocalStackState };
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const sqs = new SQSClient(awsClientOptions(region, env.SQS_ENDPOINT ?? ''));
+  const dynamodb = new DynamoDBClient(awsClientOptions(region, env.DYNAMODB_ENDPOINT ?? ''));
+  return {
+    env,
+    info,
+    sqs,
+    dynamodb,
+    async setLatency(ms) {
+      const answer = await fetch(new URL('/__sim/latency', env.CLOOPEN_BASE_URL), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ms }),
+      });
+      if (!answer.ok) throw new Error(`bench: the Cloopen simulator refused latency ${ms}: ${answer.status}`);
+    },
+    async stop() {
+      sqs.destroy();
+      dynamodb.destroy();
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -194,6 +194,7 @@ async function processRequest(
     await deps.ledger.commitRequest(key, {
       opening: delivery.opening,
       events,
+      unrecorded: entry === undefined,
       account: applied.account,
       conclusion: {
         status: 'succeeded',

@@ -67,7 +67,8 @@ function platformOf(record: SQSRecord): string | undefined {
 }
 
 /**
- * Before a batch, reads which platforms are quarantined (one GetItem each); after it, starts a quarantine
+ * Before a batch, reads which of the platforms its records name are quarantined (one GetItem each, side by
+ * side); after it, starts a quarantine
  * for every platform whose calls in this environment tripped the window, logging and counting it
  * (`platform_quarantined`, by platform).
  */
@@ -80,7 +81,10 @@ export function quarantine<C extends Context>(
     before: async (request) => {
       const to = target(request.context);
       if (!to) return;
-      const found = await Promise.all(to.platforms.map((p) => to.ledger.getQuarantine(p)));
+      const named = new Set(request.event.Records.map(platformOf));
+      const found = await Promise.all(
+        to.platforms.filter((p) => named.has(p)).map((p) => to.ledger.getQuarantine(p)),
+      );
       states.set(request.event, new Map(found.flatMap((s) => (s ? [[s.platform, s] as const] : []))));
     },
     after: async (request) => {

@@ -360,6 +360,27 @@ export class DynamoDbLedger implements Ledger {
 
   /** The history half of `commitRequest`; a request concluded before is left as it was (a redelivery). */
   async #conclude(key: AccountKey, commit: RequestCommit): Promise<void> {
+    if (commit.unrecorded) {
+      const { conclusion, account } = commit;
+      const entry: HistoryEntry = {
+        ...commit.opening,
+        status: conclusion.status,
+        result: conclusion.result,
+        error: conclusion.error,
+        finishedAt: conclusion.finishedAt,
+        accountVersion: account?.version,
+        events: [...commit.events, conclusion.event],
+      };
+      if (
+        await this.#putIfAbsent('commitRequest', {
+          ...compact(entry),
+          ...historyKey(key, commit.opening.requestId),
+        })
+      ) {
+        return;
+      }
+      // Another delivery recorded it meanwhile: conclude that one, under the update's conditions.
+    }
     try {
       await this.#table.update(
         'commitRequest',

@@ -145,6 +145,11 @@ export interface RequestCommit {
   readonly conclusion: RequestConclusion;
   /** The account to save (`version` one above the stored one, or 1 for a new record). */
   readonly account?: AccountRecord | undefined;
+  /**
+   * True when the request's read found no history: the ledger may write it whole (a Put, cheaper to
+   * evaluate than an update), falling back to an update should one have appeared meanwhile.
+   */
+  readonly unrecorded?: boolean | undefined;
 }
 
 /** Something an operation (not a request) did or refused, kept for operators: a tripped sweep guard. */
