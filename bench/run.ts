@@ -29,7 +29,7 @@ import { measureSweep } from './sweep.ts';
  */
 
 const USAGE = `Usage: npm run bench -- [--quick] [--json]
-  --quick   smaller runs: under 5 minutes on a 2-core machine (the full run takes about 10-15)
+  --quick   smaller runs: about 1.5 minutes on a 2-core machine (the full run takes about 3)
   --json    print the results document as the last line of stdout`;
 
 let args: { quick?: boolean | undefined; json?: boolean | undefined; help?: boolean | undefined };
