@@ -15,9 +15,17 @@ export class CliUsageError extends CliError {
   override readonly name = 'CliUsageError';
 }
 
-/** An input file with invalid lines: the command sent nothing (each bad line is reported before this). */
+/**
+ * An input file with invalid lines, or with no request at all: the command sent nothing (each bad line is
+ * reported before this).
+ */
 export class CliInputError extends CliError {
   override readonly name = 'CliInputError';
+}
+
+/** An input file that cannot be read as text: missing, a directory, unreadable, or UTF-16. */
+export class InputFileError extends CliError {
+  override readonly name = 'InputFileError';
 }
 
 /** Some requests could not be queued; the rest were (each failure is reported before this). */
@@ -33,4 +41,9 @@ export class AccountNotFoundError extends CliError {
 /** No pipeline to talk to: no local stack is running, or the named stack is not a provisioner stack. */
 export class TargetUnavailableError extends CliError {
   override readonly name = 'TargetUnavailableError';
+}
+
+/** No AWS credentials to reach a deployed stack: the message says which stack and how to supply them. */
+export class AwsCredentialsError extends CliError {
+  override readonly name = 'AwsCredentialsError';
 }

@@ -1,11 +1,22 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigurationError, type Environment, loadCliConfig } from '../shared/config.ts';
+import { ConfigurationError, type Environment, loadCliConfig, STACK_NAME_PATTERN } from '../shared/config.ts';
 import { settingsPatterns } from '../shared/platforms/sources.ts';
+import { CliUsageError } from './errors.ts';
 import { platformEnvironment } from './local-stack-file.ts';
 import { registerOperationsCommands } from './operations-commands.ts';
 import { describeError, errorDocument, type Output, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
 import { registerPlatformCommands } from './platform-commands.ts';
+
+/** Checked as commander parses it, so a name CloudFormation would refuse never reaches an AWS call. */
+function stackNameOption(value: string): string {
+  if (!STACK_NAME_PATTERN.test(value)) {
+    throw new CliUsageError(
+      `--stack "${value}" is not a CloudFormation stack name: it starts with a letter and has only letters, digits and hyphens, 128 at most`,
+    );
+  }
+  return value;
+}
 
 /**
  * Runs the `provisioner` CLI with the given arguments (without `node` and the script) and returns the exit
@@ -14,7 +25,11 @@ import { registerPlatformCommands } from './platform-commands.ts';
 export async function runCli(argv: readonly string[], env: Environment, output: Output): Promise<number> {
   const program = new Command('provisioner')
     .description('Provisioning back office: drive the pipeline and check the vendor platforms')
-    .option('--stack <name>', 'use a deployed stack (its CloudFormation outputs) instead of the local one')
+    .option(
+      '--stack <name>',
+      'use a deployed stack (its CloudFormation outputs) instead of the local one',
+      stackNameOption,
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
 

@@ -4,7 +4,13 @@ import { type ProvisioningRequestInput, provisioningRequestSchema } from '../sha
 import { platformNames } from '../shared/platforms/registry.ts';
 import { ACCOUNT_STATES, type AccountRecord, type AccountState } from '../shared/ports/ledger.ts';
 import type { PlatformName } from '../shared/ports/platform.ts';
-import { AccountNotFoundError, CliInputError, CliUsageError, RequestsNotSentError } from './errors.ts';
+import {
+  AccountNotFoundError,
+  CliInputError,
+  CliUsageError,
+  InputFileError,
+  RequestsNotSentError,
+} from './errors.ts';
 import { drawProgress, type Output, printJson, printTable } from './output.ts';
 import type { Target } from './target.ts';
 
@@ -14,16 +20,57 @@ export interface BadLine {
   readonly problems: readonly string[];
 }
 
-/** Reads JSON Lines: every non-blank line one request. Returns the requests or every bad line. */
+/** Most bad lines `send` prints; the rest are counted, so a binary or huge file does not flood the terminal. */
+export const MAX_BAD_LINES_SHOWN = 20;
+
+const BYTE_ORDER_MARK = '\uFEFF';
+// Fatal, so a line that is not UTF-8 is reported rather than read with replacement characters; BOMs are
+// kept, so one inside the file is named instead of silently dropped.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The lines of the input, without line ends; `undefined` for a line that is not UTF-8. */
+function splitLines(input: string | Uint8Array): (string | undefined)[] {
+  if (typeof input === 'string') return input.split(/\r?\n/);
+  const lines: (string | undefined)[] = [];
+  // Decoded line by line, so a stray byte costs one line, named by its number, not the whole file.
+  for (let start = 0; start <= input.length; ) {
+    const newline = input.indexOf(0x0a, start);
+    const end = newline === -1 ? input.length : newline;
+    try {
+      lines.push(utf8.decode(input.subarray(start, end)).replace(/\r$/, ''));
+    } catch {
+      lines.push(undefined);
+    }
+    start = end + 1;
+  }
+  return lines;
+}
+
+/**
+ * Reads JSON Lines: every non-blank line one request. Returns the requests or every bad line. A UTF-8 byte
+ * order mark at the start (as some Windows editors save) is accepted; one inside the input is a bad line.
+ */
 export function parseRequestLines(
-  text: string,
+  input: string | Uint8Array,
 ): { ok: true; requests: ProvisioningRequestInput[] } | { ok: false; bad: BadLine[] } {
   const requests: ProvisioningRequestInput[] = [];
   const bad: BadLine[] = [];
   const seen = new Map<string, number>();
-  text.split(/\r?\n/).forEach((raw, index) => {
+  splitLines(input).forEach((text, index) => {
     const line = index + 1;
+    if (text === undefined) {
+      bad.push({ line, problems: ['not UTF-8 text (a binary file?)'] });
+      return;
+    }
+    const raw = index === 0 && text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
     if (raw.trim() === '') return;
+    if (raw.startsWith(BYTE_ORDER_MARK)) {
+      bad.push({
+        line,
+        problems: ['starts with a byte order mark (U+FEFF), as where two files were joined: remove it'],
+      });
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -52,8 +99,43 @@ export function parseRequestLines(
   return bad.length > 0 ? { ok: false, bad } : { ok: true, requests };
 }
 
-function readInput(source: string): string {
-  return source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
+/** What an operator named, in messages: a path, or standard input for `-`. */
+function inputName(source: string): string {
+  return source === '-' ? 'standard input' : source;
+}
+
+/** The reason a file cannot be read, in words rather than `ENOENT` or `EISDIR`. */
+function unreadable(source: string, error: unknown): InputFileError {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  const name = inputName(source);
+  switch (code) {
+    case 'ENOENT':
+      return new InputFileError(`${name}: no such file`, error);
+    case 'EISDIR':
+      return new InputFileError(`${name} is a directory, not a JSON Lines file`, error);
+    case 'EACCES':
+    case 'EPERM':
+      return new InputFileError(`${name}: permission denied`, error);
+    default:
+      return new InputFileError(
+        `cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`,
+        error,
+      );
+  }
+}
+
+function readInput(source: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = source === '-' ? readFileSync(0) : readFileSync(source);
+  } catch (error) {
+    throw unreadable(source, error);
+  }
+  // A UTF-16 file would read as one bad line after another: name the encoding instead.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new InputFileError(`${inputName(source)} is UTF-16 text: save it as UTF-8; nothing was sent`);
+  }
+  return bytes;
 }
 
 const CHUNK = 100;
@@ -106,8 +188,15 @@ export function registerPipelineCommands(
     .action(async (file: string, options: { json?: boolean }) => {
       const parsed = parseRequestLines(readInput(file));
       if (!parsed.ok) {
-        for (const b of parsed.bad) output.err(`line ${b.line}: ${b.problems.join('; ')}`);
+        for (const b of parsed.bad.slice(0, MAX_BAD_LINES_SHOWN)) {
+          output.err(`line ${b.line}: ${b.problems.join('; ')}`);
+        }
+        const more = parsed.bad.length - MAX_BAD_LINES_SHOWN;
+        if (more > 0) output.err(`… and ${more} more bad line(s)`);
         throw new CliInputError(`${parsed.bad.length} bad line(s); nothing was sent`);
+      }
+      if (parsed.requests.length === 0) {
+        throw new CliInputError(`${inputName(file)} holds no request; nothing was sent`);
       }
       const t = await target();
       const { messageGroupId, PRECEDING_REQUEST_FAILED, sendProvisioningRequests } = await import(

@@ -3,6 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
 import { createKmsCipher, createLocalCipher } from '../shared/crypto/index.ts';
@@ -10,7 +11,7 @@ import { createDynamoDbLedger } from '../shared/ledger/index.ts';
 import { platformNames } from '../shared/platforms/registry.ts';
 import type { CredentialCipher } from '../shared/ports/cipher.ts';
 import type { Ledger } from '../shared/ports/ledger.ts';
-import { TargetUnavailableError } from './errors.ts';
+import { AwsCredentialsError, TargetUnavailableError } from './errors.ts';
 import { readLocalStack } from './local-stack-file.ts';
 
 /** Where the pipeline commands send requests and read the ledger. */
@@ -41,8 +42,45 @@ function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
   });
 }
 
+/**
+ * How long one EC2 instance-metadata request may take. On EC2 it answers within milliseconds; off AWS a
+ * silent metadata address would otherwise cost the SDK's default second per request (token, then role)
+ * before an operator without credentials learns so.
+ */
+export const INSTANCE_METADATA_TIMEOUT_MS = 250;
+
+/** The chain's last word when no source had credentials: nothing an operator can act on, so left out. */
+const NO_PROVIDER_MESSAGE = 'Could not load credentials from any providers';
+
+/**
+ * The SDK's own credential chain (environment, SSO, profiles, credential process, web identity, container
+ * and instance metadata), with short instance-metadata timeouts. Resolved once before the first call, so
+ * missing credentials are reported as such, naming the stack and the ways to supply them.
+ */
+async function operatorCredentials(
+  stackName: string,
+  region: string,
+): Promise<ReturnType<typeof defaultProvider>> {
+  const credentials = defaultProvider({ timeout: INSTANCE_METADATA_TIMEOUT_MS, maxRetries: 0 });
+  try {
+    await credentials();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AwsCredentialsError(
+      `No AWS credentials to reach stack ${stackName} in ${region}` +
+        `${reason && !reason.startsWith(NO_PROVIDER_MESSAGE) ? ` (${reason})` : ''}. ` +
+        'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary ones), ' +
+        'or name a profile with AWS_PROFILE (for IAM Identity Center, run `aws sso login --profile NAME` first), ' +
+        'or run where an IAM role applies',
+      error,
+    );
+  }
+  return credentials;
+}
+
 async function deployedTarget(stackName: string, region: string): Promise<Target> {
-  const cloudFormation = new CloudFormationClient({ region });
+  const credentials = await operatorCredentials(stackName, region);
+  const cloudFormation = new CloudFormationClient({ region, credentials });
   const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = new Map((answer.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   const queueUrl = outputs.get(STACK_OUTPUTS.queueUrl);
@@ -56,11 +94,12 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
   }
   return {
     description: `stack ${stackName} (${region})`,
-    sqs: new SQSClient({ region }),
+    sqs: new SQSClient({ region, credentials }),
     queueUrl,
     deadLetterQueueUrl,
-    ledger: ledgerFor(new DynamoDBClient({ region }), tableName),
-    cipher: async () => createKmsCipher({ client: new KMSClient({ region }), keyId: credentialsKeyArn }),
+    ledger: ledgerFor(new DynamoDBClient({ region, credentials }), tableName),
+    cipher: async () =>
+      createKmsCipher({ client: new KMSClient({ region, credentials }), keyId: credentialsKeyArn }),
   };
 }
 

@@ -239,10 +239,11 @@ export interface CliConfig {
   readonly stateFile?: string | undefined;
 }
 
+/** CloudFormation's rule for a stack name: a letter, then letters, digits and hyphens, 128 at most. */
+export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
 const cliSchema = z.object({
-  stackName: z.optional(
-    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')),
-  ),
+  stackName: z.optional(z.string().check(z.regex(STACK_NAME_PATTERN, 'must be a CloudFormation stack name'))),
   region: awsRegion,
   stateFile: z.optional(z.string().check(z.minLength(1))),
 });

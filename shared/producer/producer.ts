@@ -149,6 +149,25 @@ function issuePath(path: readonly PropertyKey[]): string {
   return path.length > 0 ? path.map(String).join('.') : 'request';
 }
 
+/**
+ * UTF-16 code units a message body must not carry raw: surrogates (halves of a character above U+FFFF,
+ * which SQS accepts but fauxqs refuses, testing one code unit at a time) and U+FFFE/U+FFFF (outside SQS's
+ * rule). JSON.stringify already escapes control characters and lone surrogates.
+ */
+const UNSAFE_IN_SQS = /[\uD800-\uDFFF\uFFFE\uFFFF]/g;
+
+/**
+ * The request as JSON that every SQS implementation takes: characters {@link UNSAFE_IN_SQS} names become
+ * `\uXXXX` escapes. They can only occur inside JSON strings, where an escape reads back as the same code
+ * unit, so `JSON.parse` gives the handler exactly the request a raw body would.
+ */
+function messageBody(request: unknown): string {
+  return JSON.stringify(request).replace(
+    UNSAFE_IN_SQS,
+    (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function prepare(requests: readonly unknown[]): Entry[] {
   const issues: string[] = [];
   const entries: Entry[] = [];
@@ -162,7 +181,7 @@ function prepare(requests: readonly unknown[]): Entry[] {
     }
     const request = result.data;
     // The validated form, so what the handler parses is exactly what was checked here.
-    const body = JSON.stringify(request);
+    const body = messageBody(request);
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > MAX_REQUEST_BYTES) {
       issues.push(`${index}: request: ${bytes} bytes is over the ${MAX_REQUEST_BYTES}-byte limit`);

@@ -427,6 +427,33 @@ describe('sendProvisioningRequests', () => {
     sqs.destroy();
   });
 
+  it('sends characters above U+FFFF as JSON escapes that fauxqs and SQS accept and that parse back unchanged', async () => {
+    // Prepare: fauxqs refuses a surrogate pair in a body, though SQS's rule allows #x10000 to #x10FFFF.
+    const queueUrl = await freshQueue();
+    const { sqs, batches } = observedClient();
+    const request: ProvisioningRequestInput = {
+      schemaVersion: 1,
+      requestId: 'astral-1',
+      tenantId: 'astral',
+      platform: 'baijiayun',
+      action: 'create',
+      profile: { mobile: '13800000001', email: 'a@example.com', company: 'Smile 😀 𠮷 Ltd', contacts: '😀' },
+    };
+
+    // Act
+    const result = await sendProvisioningRequests([request], { sqs, queueUrl });
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    const body = batches[0]?.Entries?.[0]?.MessageBody ?? '';
+    expect(body).toMatch(/^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD]*$/);
+    expect(body).toContain('\\ud83d\\ude00');
+    expect(JSON.parse('"\\ud83d\\ude00"')).toBe('😀');
+    const [message] = await drainQueue(fauxqs.sqs, queueUrl);
+    expect(JSON.parse(message?.Body ?? '')).toEqual(request);
+    sqs.destroy();
+  });
+
   it('sends nothing and makes no call for an empty list', async () => {
     // Prepare
     const queueUrl = await freshQueue();
