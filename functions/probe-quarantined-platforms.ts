@@ -8,7 +8,7 @@ import {
   type ProbeResult,
   probeQuarantinedPlatforms,
 } from '../shared/domain/probe-quarantined-platforms.ts';
-import { logger, metrics } from '../shared/lambda/powertools.ts';
+import { logger, metrics, platformSecretAlerts } from '../shared/lambda/powertools.ts';
 import { probeRuntime } from '../shared/runtime/probe.ts';
 
 /** Every minute: probes quarantined platforms whose cool-down is over, and releases their parked messages. */
@@ -29,6 +29,6 @@ export function makeHandler(deps: () => Promise<ProbeDependencies>, now: () => D
 let runtime: (() => Promise<ProbeDependencies>) | undefined;
 /** The Lambda entry: clients once per execution environment. */
 export const handler = makeHandler(() => {
-  runtime ??= probeRuntime(processEnvironment());
+  runtime ??= probeRuntime(processEnvironment(), { secrets: platformSecretAlerts(logger, metrics) });
   return runtime();
 });

@@ -4,7 +4,7 @@ import { processMessage } from '../shared/domain/process-message.ts';
 import { type DependencyContext, dependenciesOf } from '../shared/lambda/dependencies.ts';
 import { fifoBatchHandler } from '../shared/lambda/fifo-batch.ts';
 import { reportOutcome } from '../shared/lambda/outcome-log.ts';
-import { metrics, platformCallMetrics } from '../shared/lambda/powertools.ts';
+import { logger, metrics, platformCallMetrics, platformSecretAlerts } from '../shared/lambda/powertools.ts';
 import { loggerOf, queueConsumer } from '../shared/lambda/queue-consumer.ts';
 import { batchSettingsOf, type QueueDependencies } from '../shared/lambda/queue-dependencies.ts';
 import { provisioningRuntime, type RuntimeDependencies } from '../shared/runtime/index.ts';
@@ -32,7 +32,8 @@ export const handlerDependencies = (built: RuntimeDependencies): HandlerDependen
   ...built,
 });
 
-const runtime = provisioningRuntime(processEnvironment(), platformCallMetrics(metrics));
+const secrets = platformSecretAlerts(logger, metrics);
+const runtime = provisioningRuntime(processEnvironment(), platformCallMetrics(metrics), { secrets });
 /** The Lambda entry: SDK clients once per execution environment, platforms re-read every 5 minutes. */
 export const handler = makeHandler(async () => handlerDependencies(await runtime()), {
   refreshAfterMs: 300_000,

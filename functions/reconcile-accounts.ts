@@ -7,7 +7,7 @@ import {
   type ReconcileReport,
   reconcileAccounts,
 } from '../shared/domain/reconcile-accounts.ts';
-import { logger, metrics } from '../shared/lambda/powertools.ts';
+import { logger, metrics, platformSecretAlerts } from '../shared/lambda/powertools.ts';
 import { logReconcile } from '../shared/lambda/reconcile-report.ts';
 import { reconcileRuntime } from '../shared/runtime/reconcile.ts';
 
@@ -26,6 +26,6 @@ export function makeHandler(deps: () => Promise<ReconcileDependencies>, now: () 
 let runtime: (() => Promise<ReconcileDependencies>) | undefined;
 /** The Lambda entry: clients once per execution environment, platforms re-read as their secret changes. */
 export const handler = makeHandler(() => {
-  runtime ??= reconcileRuntime(processEnvironment());
+  runtime ??= reconcileRuntime(processEnvironment(), { secrets: platformSecretAlerts(logger, metrics) });
   return runtime();
 });

@@ -1,30 +1,45 @@
+import { platformSecretVariable } from '../shared/config.ts';
 import { platformModules } from '../shared/platforms/registry.ts';
 
-export { settingsPatterns } from '../shared/platforms/sources.ts';
-
 /**
- * What the stack needs to know about the platforms, from the registry: the keys of the platform secret
- * and its initial value. The stack names no platform.
+ * What the stack needs to know about the platforms, from the registry: one secret per platform, the
+ * variable that names it, and the keys operators put in it. The stack names no platform.
  */
 
-/**
- * Settings operators fill in after the first deploy (see `ProvisionerStack`): each registered platform's
- * secret settings, by variable name. An empty value counts as unset, so a platform left empty is reported
- * as not configured and its requests wait (retryably) instead of being dropped.
- */
-export const PLATFORM_SECRET_KEYS: readonly string[] = platformModules.flatMap((platform) =>
-  platform.settings.secret.flatMap((key) => platform.settings.variables[key] ?? []),
-);
-
-/**
- * The platform secret's initial value: every key of {@link PLATFORM_SECRET_KEYS}, empty (unset). Nothing in it
- * derives from the deployment: a value computed from stack props would be frozen at creation (the stack
- * writes this value once) and silently replaced by the code's default wherever an operator's secret omits
- * it. Settings with safe defaults (say the fleet-wide rate of a platform) stay out of it.
- *
- * The stack writes this value once, at creation; operators' values survive later deploys only as long as it
- * stays the same, so a change here must be deliberate.
- */
-export function platformSecretPlaceholder(): Record<string, string> {
-  return Object.fromEntries(PLATFORM_SECRET_KEYS.map((key) => [key, '']));
+/** One platform's secret, as the stack creates it and the functions find it. */
+export interface PlatformSecretSpec {
+  /** The platform name (`shared/platforms/registry.ts`). */
+  readonly platform: string;
+  /** For people: the plug-in's title. */
+  readonly title: string;
+  /** Construct id (and so the start of the logical id): the name capitalised, then `Secret`. */
+  readonly constructId: string;
+  /** The stack output holding its ARN: `{constructId}Arn`. */
+  readonly outputId: string;
+  /** The environment variable naming it in every function that calls the platforms (`…_SECRET_ARN`). */
+  readonly arnVariable: string;
+  /** The JSON keys operators put in it: the platform's secret settings, by variable name. */
+  readonly keys: readonly string[];
+  /** All the platform's variables, any of which the secret may also hold (tuning, say). */
+  readonly optionalKeys: readonly string[];
 }
+
+const capitalised = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+
+/**
+ * Every registered platform's secret. Nothing here derives from the deployment: a secret's template never
+ * holds a value (see `PlatformSecrets`), and what stack props decide goes into the functions' environment.
+ */
+export const PLATFORM_SECRETS: readonly PlatformSecretSpec[] = platformModules.map((platform) => {
+  const { settings } = platform;
+  const keys = settings.secret.flatMap((key) => settings.variables[key] ?? []);
+  return {
+    platform: platform.name,
+    title: platform.title,
+    constructId: `${capitalised(platform.name)}Secret`,
+    outputId: `${capitalised(platform.name)}SecretArn`,
+    arnVariable: platformSecretVariable(settings),
+    keys,
+    optionalKeys: Object.values(settings.variables).filter((v) => !keys.includes(v)),
+  };
+});

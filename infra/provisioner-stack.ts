@@ -5,7 +5,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -18,15 +17,15 @@ import { LedgerTable } from './constructs/ledger-table.ts';
 import { addOperationsAlarms } from './constructs/operations-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
-import { PlatformSecret } from './constructs/platform-secret.ts';
+import { PlatformSecrets } from './constructs/platform-secret.ts';
 import { ProvisioningFunction } from './constructs/provisioning-function.ts';
 import { QuarantineProber } from './constructs/quarantine-prober.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { Reconciliation } from './constructs/reconciliation.ts';
 import { InfraConfigurationError } from './errors.ts';
-import { PLATFORM_SECRET_KEYS, platformSecretPlaceholder, settingsPatterns } from './platform-settings.ts';
+import { PLATFORM_SECRETS } from './platform-settings.ts';
 
-export { PLATFORM_SECRET_KEYS };
+export { PLATFORM_SECRETS };
 
 /** The provisioning queue's physical name (FIFO: one message group per account keeps each tenant in order). */
 export const PROVISIONING_QUEUE_NAME = 'provisioning-requests.fifo';
@@ -125,8 +124,9 @@ function integerSetting(name: string, value: number, min = 1, max = Number.MAX_S
  *
  * Queue names are physical ({@link PROVISIONING_QUEUE_NAME}), so deploy one such stack per account and region.
  *
- * After the first deploy, operators put the vendor settings into the secret named by the `VendorSecretArn`
- * output (a JSON object with the keys of {@link PLATFORM_SECRET_KEYS}), and subscribe to the `AlarmTopicArn` topic.
+ * After the first deploy, operators put each platform's settings into its own secret, named by the
+ * `{Platform}SecretArn` output (a JSON object with the keys of its entry in {@link PLATFORM_SECRETS}), and
+ * subscribe to the `AlarmTopicArn` topic. The secrets are created without a value, so no deploy writes one.
  * Producers need `sqs:SendMessage` on the queue and `kms:GenerateDataKey` + `kms:Decrypt` on `QueueKeyArn`.
  *
  * The constructs it composes create their resources directly in the stack, so the logical IDs are those of
@@ -143,8 +143,8 @@ export class ProvisionerStack extends Stack {
   readonly handler: NodejsFunction;
   /** Seals sub-account credentials in the ledger. */
   readonly credentialsKey: kms.Key;
-  /** The platform settings (see `infra/platform-settings.ts`). */
-  readonly platformSecret: secretsmanager.Secret;
+  /** One secret per platform, created empty (see `infra/constructs/platform-secret.ts`). */
+  readonly platformSecrets: PlatformSecrets;
   /** Where alarms go. */
   readonly alarmTopic: sns.Topic;
   /** The scheduled expiry sweep. */
@@ -190,9 +190,7 @@ export class ProvisionerStack extends Stack {
     const ledger = new LedgerTable(this, 'Ledger');
     this.table = ledger.table;
 
-    this.platformSecret = new PlatformSecret(this, 'Vendor', {
-      placeholder: platformSecretPlaceholder(),
-    }).secret;
+    this.platformSecrets = new PlatformSecrets(this, 'Vendor', { platforms: PLATFORM_SECRETS });
 
     const handler = new ProvisioningFunction(this, 'Handler', {
       functionId: 'ProcessProvisioningRequests',
@@ -206,7 +204,7 @@ export class ProvisionerStack extends Stack {
         LEDGER_TABLE_NAME: this.table.tableName,
         QUEUE_URL: this.queue.queueUrl,
         CREDENTIALS_KMS_KEY_ID: this.credentialsKey.keyArn,
-        VENDOR_SECRET_ARN: this.platformSecret.secretArn,
+        ...this.platformSecrets.environment(),
         MAX_RECEIVE_COUNT: String(maxReceiveCount),
         RETRY_BASE_SECONDS: String(retryBaseSeconds),
         RETRY_MAX_SECONDS: String(retryMaxSeconds),
@@ -233,7 +231,7 @@ export class ProvisionerStack extends Stack {
     ledger.grantClaimRelease(handler.role);
     ledger.grantUnpark(handler.role);
     credentials.grantSealAndOpen(handler.role);
-    this.platformSecret.grantRead(handler.role);
+    this.platformSecrets.grantRead(handler.role);
 
     const alarms = new PipelineAlarms(this, 'Alarm', {
       queues,
@@ -279,7 +277,7 @@ export class ProvisionerStack extends Stack {
     }
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
       ledger,
-      platformSecret: this.platformSecret,
+      platformSecrets: this.platformSecrets,
       schedule: reconcile.schedule ?? 'rate(1 day)',
       logLevel: props.logLevel,
       logRetention: props.logRetention,
@@ -288,7 +286,7 @@ export class ProvisionerStack extends Stack {
     const prober = new QuarantineProber(this, 'QuarantineProber', {
       ledger,
       queue: this.queue,
-      platformSecret: this.platformSecret,
+      platformSecrets: this.platformSecrets,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
     });
@@ -334,11 +332,11 @@ export class ProvisionerStack extends Stack {
         'Requests that exhausted their deliveries; inspect, then redrive to the provisioning queue',
         this.deadLetterQueue.queueUrl,
       ],
-      [
-        'VendorSecretArn',
-        `Fill in the ${settingsPatterns()} values of this secret after the first deploy`,
-        this.platformSecret.secretArn,
-      ],
+      ...this.platformSecrets.entries.map(({ spec, secret }): [string, string, string] => [
+        spec.outputId,
+        `Put the ${spec.title} settings here after the first deploy (a JSON object with ${spec.keys.join(', ')})`,
+        secret.secretArn,
+      ]),
       [
         'QueueKeyArn',
         'Producers need kms:GenerateDataKey and kms:Decrypt on this key to send requests',

@@ -72,8 +72,8 @@ export interface RuntimeConfig {
   readonly credentialsKey:
     | { readonly kind: 'kms'; readonly keyId: string }
     | { readonly kind: 'local'; readonly keyId: string; readonly key: Secret };
-  /** Secrets Manager secret whose JSON holds the `CLOOPEN_*` / `BAIJIAYUN_*` settings (AWS only). */
-  readonly vendorSecretArn?: string | undefined;
+  /** Set locally (a stand-in for Secrets Manager); absent in AWS. */
+  readonly secretsManagerEndpoint?: string | undefined;
   readonly defaultHorizonDays: number;
   readonly maxReceiveCount: number;
   /** Backoff of a transiently failed message: base × 2^(deliveries-1) seconds, capped, with jitter. */
@@ -111,7 +111,7 @@ const baseShape = {
   sqsEndpoint: z.optional(httpUrl),
   queueUrl: z.optional(z.url({ error: 'must be a queue URL' })),
   rejectionTtlDays: positiveInt(90),
-  vendorSecretArn: z.optional(z.string().check(z.startsWith('arn:', 'must be a Secrets Manager ARN'))),
+  secretsManagerEndpoint: z.optional(httpUrl),
 };
 const baseVariables = {
   region: 'AWS_REGION',
@@ -120,10 +120,10 @@ const baseVariables = {
   sqsEndpoint: 'SQS_ENDPOINT',
   queueUrl: 'QUEUE_URL',
   rejectionTtlDays: 'REJECTION_TTL_DAYS',
-  vendorSecretArn: 'VENDOR_SECRET_ARN',
+  secretsManagerEndpoint: 'SECRETS_MANAGER_ENDPOINT',
 };
 
-/** Where the ledger, the provisioning queue and the platform secret are: what a function that seals nothing needs. */
+/** Where the ledger, the provisioning queue and Secrets Manager are: what a function that seals nothing needs. */
 export type BaseConfig = Pick<
   RuntimeConfig,
   | 'region'
@@ -132,10 +132,10 @@ export type BaseConfig = Pick<
   | 'sqsEndpoint'
   | 'queueUrl'
   | 'rejectionTtlDays'
-  | 'vendorSecretArn'
+  | 'secretsManagerEndpoint'
 >;
 
-/** Reads `AWS_REGION`, `LEDGER_TABLE_NAME`, `QUEUE_URL`, `VENDOR_SECRET_ARN` and the local endpoints. */
+/** Reads `AWS_REGION`, `LEDGER_TABLE_NAME`, `QUEUE_URL` and the local endpoints. */
 export function loadBaseConfig(env: Environment): BaseConfig {
   return parse(z.object(baseShape), env, baseVariables);
 }
@@ -306,26 +306,76 @@ export function platformSettingsWithFallback(
 }
 
 /**
- * The settings a platform is built from in AWS: the environment overlaid with the platform secret, a JSON
- * object keyed by the same variable names (operators may add any of a platform's variables to it).
+ * The variable that names a platform's own Secrets Manager secret in AWS: its prefix and `SECRET_ARN`
+ * (`CLOOPEN_SECRET_ARN`). The stack sets it on every function that calls the platforms, from the same rule.
+ */
+export function platformSecretVariable(settings: Pick<PlatformSettings, 'prefix'>): string {
+  return `${settings.prefix}SECRET_ARN`;
+}
+
+const secretArn = z
+  .string()
+  .check(z.regex(/^arn:[\w-]+:secretsmanager:/, 'must be a Secrets Manager secret ARN'));
+
+/**
+ * Reads each platform's `{PREFIX}SECRET_ARN` (see {@link platformSecretVariable}): the secrets its settings
+ * come from in AWS, by platform name. A platform without one takes its settings from the environment
+ * (locally, the CLI).
+ */
+export function loadPlatformSecretArns(
+  env: Environment,
+  platforms: readonly { readonly name: string; readonly settings: PlatformSettings }[],
+): ReadonlyMap<string, string> {
+  const names = Object.fromEntries(platforms.map((p) => [p.name, platformSecretVariable(p.settings)]));
+  const arns = parse(
+    z.object(Object.fromEntries(platforms.map((p) => [p.name, z.optional(secretArn)]))),
+    env,
+    names,
+  ) as Record<string, string | undefined>;
+  return new Map(
+    platforms.flatMap((p) => {
+      const arn = arns[p.name];
+      return arn === undefined ? [] : [[p.name, arn] as const];
+    }),
+  );
+}
+
+/**
+ * Whether a platform's secret holds none of the settings it is there for (its `secret` ones): never filled
+ * in, or filled with blanks. Such a platform is reported as waiting for its credentials.
+ */
+export function isEmptyPlatformSecret(
+  values: Readonly<Record<string, unknown>>,
+  settings: PlatformSettings,
+): boolean {
+  return settings.secret.every((key) => {
+    const value = values[settings.variables[key] ?? key];
+    return value === undefined || value === null || String(value).trim() === '';
+  });
+}
+
+/**
+ * The settings a platform is built from in AWS: the environment overlaid with the platform's own secret,
+ * a JSON object keyed by that platform's variable names (operators may add any of its variables to it; a
+ * key of another platform is ignored, so one vendor's secret can never point another elsewhere).
  */
 export function withPlatformSecret(
   env: Environment,
   secret: unknown,
-  platforms: readonly { readonly settings: PlatformSettings }[],
+  platform: { readonly settings: PlatformSettings },
 ): Environment {
+  const variable = platformSecretVariable(platform.settings);
   if (typeof secret !== 'object' || secret === null || Array.isArray(secret)) {
-    throw new ConfigurationError('VENDOR_SECRET_ARN must name a JSON object of platform settings', [
-      'VENDOR_SECRET_ARN',
-    ]);
+    throw new ConfigurationError(
+      `${variable} must name a JSON object of ${platform.settings.prefix}* settings`,
+      [variable],
+    );
   }
   const values = new Map(Object.entries(secret));
   const out: Record<string, string | undefined> = { ...env };
-  for (const { settings } of platforms) {
-    for (const variable of Object.values(settings.variables)) {
-      const value = values.get(variable);
-      if (typeof value === 'string' || typeof value === 'number') out[variable] = String(value);
-    }
+  for (const name of Object.values(platform.settings.variables)) {
+    const value = values.get(name);
+    if (typeof value === 'string' || typeof value === 'number') out[name] = String(value);
   }
   return out;
 }

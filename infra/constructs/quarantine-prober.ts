@@ -3,11 +3,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUARANTINE_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
+import type { PlatformSecrets } from './platform-secret.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
 import { scheduleFunction } from './schedule.ts';
 
@@ -17,7 +17,8 @@ const PROBE_ENTRY = fileURLToPath(new URL('../../functions/probe-quarantined-pla
 export interface QuarantineProberProps {
   readonly ledger: LedgerTable;
   readonly queue: sqs.IQueue;
-  readonly platformSecret: secretsmanager.ISecret;
+  /** The vendor secrets it reads (one variable and one grant per platform). */
+  readonly platformSecrets: PlatformSecrets;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   readonly logRetention?: logs.RetentionDays | undefined;
 }
@@ -25,7 +26,7 @@ export interface QuarantineProberProps {
 /**
  * The quarantine prober: every minute it probes each quarantined platform whose cool-down is over (one read)
  * and releases the messages parked meanwhile. Its role may only touch quarantine items, change message
- * visibility on the queue, and read the platform secret.
+ * visibility on the queue, and read the platform secrets.
  */
 export class QuarantineProber extends Construct {
   readonly function: ProvisioningFunction;
@@ -43,7 +44,7 @@ export class QuarantineProber extends Construct {
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         QUEUE_URL: props.queue.queueUrl,
-        VENDOR_SECRET_ARN: props.platformSecret.secretArn,
+        ...props.platformSecrets.environment(),
       },
     });
     const role = this.function.role;
@@ -66,7 +67,7 @@ export class QuarantineProber extends Construct {
     );
     // It calls the platforms: its calls draw on the same rate budgets as the handler's.
     props.ledger.grantRateBudget(role);
-    props.platformSecret.grantRead(role);
+    props.platformSecrets.grantRead(role);
 
     scheduleFunction(
       this,

@@ -3,10 +3,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DRIFT_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
+import type { PlatformSecrets } from './platform-secret.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
 import { scheduleFunction } from './schedule.ts';
 
@@ -15,7 +15,8 @@ const RECONCILE_ENTRY = fileURLToPath(new URL('../../functions/reconcile-account
 /** Settings of the {@link Reconciliation}. */
 export interface ReconciliationProps {
   readonly ledger: LedgerTable;
-  readonly platformSecret: secretsmanager.ISecret;
+  /** The vendor secrets it reads (one variable and one grant per platform). */
+  readonly platformSecrets: PlatformSecrets;
   /** An EventBridge Scheduler expression. */
   readonly schedule: string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
@@ -24,7 +25,7 @@ export interface ReconciliationProps {
 
 /**
  * The scheduled reconciliation: its function, a role that may list accounts, keep its drift records and
- * read the platform secret (it never writes an account: repairs are an operator's, from the CLI), and its
+ * read the platform secrets (it never writes an account: repairs are an operator's, from the CLI), and its
  * schedule.
  */
 export class Reconciliation extends Construct {
@@ -44,7 +45,7 @@ export class Reconciliation extends Construct {
       logRetention: props.logRetention,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
-        VENDOR_SECRET_ARN: props.platformSecret.secretArn,
+        ...props.platformSecrets.environment(),
       },
     });
     const role = this.function.role;
@@ -62,7 +63,7 @@ export class Reconciliation extends Construct {
     );
     // It calls the platforms: its calls draw on the same rate budgets as the handler's.
     props.ledger.grantRateBudget(role);
-    props.platformSecret.grantRead(role);
+    props.platformSecrets.grantRead(role);
 
     this.schedule = scheduleFunction(
       this,

@@ -6,7 +6,7 @@
 
 /**
  * Handler invocations the queue may drive at once (the event source's `maxConcurrency`; Lambda accepts
- * 2-1000). Two keeps each tenant's requests flowing while another invocation is busy, and each
- * environment's share of a platform's rate budget large (see `platformSecretPlaceholder`).
+ * 2-1000). Two keeps each tenant's requests flowing while another invocation is busy; rate budgets are
+ * fleet-wide (`shared/ledger/rate-budget-store.ts`), so no setting derives from it.
  */
 export const DEFAULT_MAX_CONCURRENCY = 2;

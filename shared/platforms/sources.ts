@@ -1,8 +1,8 @@
 import {
   type Environment,
+  loadPlatformSecretArns,
   platformOverrides,
   platformSettingsWithFallback,
-  withPlatformSecret,
 } from '../config.ts';
 import { platformModules } from './registry.ts';
 
@@ -18,9 +18,8 @@ export const localPlatformOverrides = (env: Environment) => platformOverrides(en
 export const checkSettings = (env: Environment, simulators: Readonly<Record<string, string>>) =>
   platformSettingsWithFallback(env, simulators, platformModules);
 
-/** The environment overlaid with the platform secret's values (see `withPlatformSecret`). */
-export const withSecret = (env: Environment, secret: unknown) =>
-  withPlatformSecret(env, secret, platformModules);
+/** The registered platforms' secret ARNs, by platform name (see `loadPlatformSecretArns`). */
+export const platformSecretArns = (env: Environment) => loadPlatformSecretArns(env, platformModules);
 
 /** The registered platforms' variables, for people: `CLOOPEN_* / BAIJIAYUN_*`. */
 export const settingsPatterns = () => platformModules.map((p) => `${p.settings.prefix}*`).join(' / ');

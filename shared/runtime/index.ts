@@ -6,15 +6,27 @@ import { PlatformHealth, type QuarantineTarget } from '../lambda/quarantine.ts';
 import { platformNames } from '../platforms/registry.ts';
 import { buildCipher } from './cipher.ts';
 import { buildLedger } from './ledger.ts';
-import { livePlatforms, type PlatformCallObserver } from './platforms.ts';
+import { livePlatforms, type PlatformCallObserver, type PlatformSecretObserver } from './platforms.ts';
 import { buildQueueClient } from './producer.ts';
 import { buildRateBudget } from './rate-budget.ts';
 
 export { buildCipher } from './cipher.ts';
 export { buildLedger } from './ledger.ts';
-export { buildPlatforms, livePlatforms, platformSettings } from './platforms.ts';
+export {
+  buildPlatforms,
+  livePlatforms,
+  PlatformSecretError,
+  type PlatformSecretObserver,
+  platformSettings,
+} from './platforms.ts';
 export { buildQueueClient } from './producer.ts';
 export { buildRateBudget } from './rate-budget.ts';
+
+/** What a composition root reports besides its dependencies. */
+export interface RuntimeReporting {
+  /** Told each time a vendor secret keeps its platform unavailable (still empty, say). */
+  readonly secrets?: PlatformSecretObserver | undefined;
+}
 
 /**
  * The composition roots: small builders that turn configuration into the live objects a function needs.
@@ -37,6 +49,7 @@ export interface RuntimeDependencies {
 export function provisioningRuntime(
   env: Environment,
   observe?: PlatformCallObserver,
+  reporting: RuntimeReporting = {},
 ): () => Promise<RuntimeDependencies> {
   let stable:
     | {
@@ -77,6 +90,7 @@ export function provisioningRuntime(
         platforms: livePlatforms(env, runtime, {
           observe: both,
           rateBudget: buildRateBudget(env, runtime, dynamodb),
+          secrets: reporting.secrets,
         }),
       };
     }

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createProvisionerApp } from '../../infra/app.ts';
 import { InfraConfigurationError } from '../../infra/errors.ts';
+import { PLATFORM_SECRETS } from '../../infra/platform-settings.ts';
 import { LEDGER_INDEX, LEDGER_TTL_ATTRIBUTE } from '../../shared/ledger/table.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -74,7 +75,7 @@ describe('the expiry sweep in the stack', () => {
     });
     expect(env.QUEUE_URL).toBeDefined();
     expect(env.LEDGER_TABLE_NAME).toBeDefined();
-    expect(env).not.toHaveProperty('VENDOR_SECRET_ARN');
+    expect(Object.keys(env).filter((name) => name.endsWith('_SECRET_ARN'))).toEqual([]);
     expect(env).not.toHaveProperty('CREDENTIALS_KMS_KEY_ID');
   });
 
@@ -164,7 +165,8 @@ describe('the reconciliation in the stack', () => {
     // Assess
     expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 day)');
     const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env.VENDOR_SECRET_ARN).toBeDefined();
+    for (const spec of PLATFORM_SECRETS) expect(env[spec.arnVariable]).toBeDefined();
+    expect(env).not.toHaveProperty('VENDOR_SECRET_ARN');
     expect(env).not.toHaveProperty('CREDENTIALS_KMS_KEY_ID');
   });
 

@@ -12,17 +12,21 @@ import { createProvisionerApp, DEFAULT_STACK_NAME, type ProvisionerApp } from '.
 import { InfraConfigurationError } from '../../infra/errors.ts';
 import {
   HANDLER_TIMEOUT,
-  PLATFORM_SECRET_KEYS,
+  PLATFORM_SECRETS,
   PROVISIONING_DLQ_NAME,
   PROVISIONING_QUEUE_NAME,
   ProvisionerStack,
   RECORD_TIME_BUDGET,
 } from '../../infra/provisioner-stack.ts';
-import { ConfigurationError, loadRuntimeConfig, processEnvironment } from '../../shared/config.ts';
+import {
+  loadPlatformSecretArns,
+  loadRuntimeConfig,
+  platformSecretVariable,
+  processEnvironment,
+} from '../../shared/config.ts';
 import { DEFAULT_MAX_CONCURRENCY } from '../../shared/lambda/event-source.ts';
 import { LEDGER_INDEX, LEDGER_TABLE_KEYS, ledgerTableDefinition } from '../../shared/ledger/table.ts';
-import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
-import { loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
+import { platformModules } from '../../shared/platforms/registry.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = {
@@ -194,7 +198,6 @@ describe('ProvisionerStack handler', () => {
   it('passes the pipeline and Powertools settings, referencing the stack resources', () => {
     const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
     const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
-    const [secretId] = onlyResource('AWS::SecretsManager::Secret');
     const [, handler] = handlerFunction();
     const sealing = handlerPolicyStatements().find((s) => s.Sid === 'SealCredentials');
 
@@ -204,7 +207,6 @@ describe('ProvisionerStack handler', () => {
       LEDGER_TABLE_NAME: { Ref: tableId },
       QUEUE_URL: { Ref: queueId },
       CREDENTIALS_KMS_KEY_ID: sealing?.Resource,
-      VENDOR_SECRET_ARN: { Ref: secretId },
       MAX_RECEIVE_COUNT: '5',
       RETRY_BASE_SECONDS: '10',
       RETRY_MAX_SECONDS: '900',
@@ -230,7 +232,6 @@ describe('ProvisionerStack handler', () => {
 
     expect(config.credentialsKey).toEqual({ kind: 'kms', keyId: environment.CREDENTIALS_KMS_KEY_ID });
     expect(config.queueUrl).toBe(environment.QUEUE_URL);
-    expect(config.vendorSecretArn).toBe(environment.VENDOR_SECRET_ARN);
     expect(config.maxReceiveCount).toBe(
       (queue.Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
     );
@@ -311,15 +312,19 @@ describe('ProvisionerStack permissions', () => {
     });
   });
 
-  it('lets the handler read the vendor secret and consume the queue, ChangeMessageVisibility included', () => {
-    const [secretId] = onlyResource('AWS::SecretsManager::Secret');
+  it('lets the handler read the vendor secrets and consume the queue, ChangeMessageVisibility included', () => {
+    const secretIds = resourcesOfType('AWS::SecretsManager::Secret').map(([id]) => id);
     const [queueId] = queueNamed(PROVISIONING_QUEUE_NAME);
     const statements = handlerPolicyStatements();
 
     const on = (resource: unknown) =>
       statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(resource)).flatMap(actionsOf);
 
-    expect(on({ Ref: secretId })).toContain('secretsmanager:GetSecretValue');
+    const reads = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(reads.flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(reads.flatMap((s) => s.Resource as unknown[])).toEqual(
+      expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))),
+    );
     expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(
       expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
     );
@@ -373,29 +378,94 @@ describe('ProvisionerStack ledger table', () => {
   });
 });
 
-describe('ProvisionerStack vendor secret', () => {
-  it('starts with an empty placeholder for every vendor setting, which the loaders treat as unset', () => {
-    const [, secret] = onlyResource('AWS::SecretsManager::Secret');
-    const placeholder = JSON.parse(String(secret.Properties.SecretString)) as Record<string, string>;
+describe('ProvisionerStack vendor secrets', () => {
+  /** The properties through which CloudFormation writes a secret's value (create, and every update). */
+  const VALUE_PROPERTIES = ['SecretString', 'GenerateSecretString', 'SecretBinary'];
 
-    expect(Object.keys(placeholder).sort()).toEqual([...PLATFORM_SECRET_KEYS].sort());
-    expect(() => loadCloopenConfig(placeholder)).toThrow(ConfigurationError);
-    expect(() => loadBaijiayunConfig(placeholder)).toThrow(ConfigurationError);
+  /** Each secret's value properties by logical id, for an app synthesised with these props. */
+  const secretValuesOf = (props: ConstructorParameters<typeof ProvisionerStack>[2]) => {
+    const stack = new ProvisionerStack(new App({ context: NO_BUNDLING }), 'Tuned', props);
+    const secrets = Template.fromStack(stack).findResources('AWS::SecretsManager::Secret');
+    return Object.fromEntries(
+      Object.entries(secrets).map(([id, secret]) => [
+        id,
+        Object.fromEntries(VALUE_PROPERTIES.map((name) => [name, secret.Properties?.[name]])),
+      ]),
+    );
+  };
+
+  it('creates one secret per registered platform, each described by its own keys and retained', () => {
+    const secrets = resourcesOfType('AWS::SecretsManager::Secret');
+
+    expect(secrets).toHaveLength(platformModules.length);
+    for (const platform of platformModules) {
+      const arnVariable = platformSecretVariable(platform.settings);
+      const [secretId] =
+        secrets.find(([, s]) => String(s.Properties.Description).includes(arnVariable)) ?? [];
+      expect(secretId, `no secret for ${platform.name}`).toBeDefined();
+      const description = String(template.toJSON().Resources[secretId ?? ''].Properties.Description);
+      for (const key of platform.settings.secret) {
+        expect(description).toContain(platform.settings.variables[key]);
+      }
+      expect(template.toJSON().Resources[secretId ?? ''].DeletionPolicy).toBe('Retain');
+    }
   });
 
-  it('keeps nothing derived from stack props in the secret, so concurrency cannot change a rate in it', () => {
-    const secretOf = (maxConcurrency: number) => {
-      const stack = new ProvisionerStack(new App({ context: NO_BUNDLING }), 'Tuned', { maxConcurrency });
-      const [secret] = Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::Secret'));
-      return JSON.parse(String(secret?.Properties.SecretString)) as Record<string, string>;
-    };
+  it("creates the secrets without any value, so no deploy can ever write one over an operator's", () => {
+    for (const [, secret] of resourcesOfType('AWS::SecretsManager::Secret')) {
+      for (const name of VALUE_PROPERTIES) expect(secret.Properties).not.toHaveProperty(name);
+    }
+  });
 
-    const few = secretOf(2);
-    const many = secretOf(50);
+  it("keeps the secrets' value properties unchanged whatever the stack props", () => {
+    const variants: ConstructorParameters<typeof ProvisionerStack>[2][] = [
+      {},
+      { maxConcurrency: 50 },
+      { maxConcurrency: 1000, maxReceiveCount: 9, retryBaseSeconds: 30, retryMaxSeconds: 600 },
+      { sweep: { schedule: 'rate(2 hours)', graceDays: 'never', guardMinimum: 3, maxActionsPerRun: 7 } },
+      { reconcile: { schedule: 'rate(6 hours)' }, logLevel: 'DEBUG', defaultHorizonDays: 30 },
+    ];
 
-    expect(many).toEqual(few);
-    expect(Object.values(many).every((value) => value === '')).toBe(true);
-    expect(Object.keys(many)).not.toContain('BAIJIAYUN_RATE_LIMIT_REQUESTS');
+    const [first, ...others] = variants.map(secretValuesOf);
+
+    expect(Object.keys(first ?? {})).toHaveLength(platformModules.length);
+    for (const other of others) expect(other).toEqual(first);
+  });
+
+  it('gives each function that calls the platforms one variable per platform secret, which the runtime reads', () => {
+    const secretIds = resourcesOfType('AWS::SecretsManager::Secret').map(([id]) => id);
+    const callers = ['ProcessProvisioningRequests', 'ReconciliationFunction', 'QuarantineProberFunction'];
+
+    for (const prefix of callers) {
+      const [, fn] = resourceOf('AWS::Lambda::Function', prefix);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const environment = Object.fromEntries(
+        Object.entries(variables).map(([k, v]) => [k, resolveReference(v)]),
+      );
+      const arns = loadPlatformSecretArns(environment, platformModules);
+      expect([...arns.keys()], prefix).toEqual(platformModules.map((p) => p.name));
+      const refs = platformModules.map((p) => variables[platformSecretVariable(p.settings)]);
+      expect(refs.map((ref) => (ref as { Ref: string }).Ref).sort(), prefix).toEqual([...secretIds].sort());
+      expect(variables).not.toHaveProperty('VENDOR_SECRET_ARN');
+    }
+    const [, sweep] = resourceOf('AWS::Lambda::Function', 'ExpirySweepFunction');
+    const sweepVariables = Object.keys(
+      (sweep.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    );
+    expect(sweepVariables.filter((name) => name.endsWith('_SECRET_ARN'))).toEqual([]);
+  });
+
+  it('lets each function read only the vendor secrets, with GetSecretValue alone', () => {
+    const secretIds = resourcesOfType('AWS::SecretsManager::Secret').map(([id]) => id);
+    const roles = ['HandlerRole', 'ReconciliationFunctionRole', 'QuarantineProberFunctionRole'];
+
+    for (const prefix of roles) {
+      const statements = policyStatementsOf(resourceOf('AWS::IAM::Role', prefix)[0]);
+      const reads = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      expect(reads.flatMap(actionsOf), prefix).toEqual(['secretsmanager:GetSecretValue']);
+      const resources = reads.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+      expect(resources.map((r) => (r as { Ref: string }).Ref).sort(), prefix).toEqual([...secretIds].sort());
+    }
   });
 });
 
@@ -522,12 +592,19 @@ describe('ProvisionerStack outputs', () => {
     });
   });
 
-  it('also exports the DLQ URL, the vendor secret ARN, the queue key and the alarm topic', () => {
+  it('also exports the DLQ URL, each vendor secret ARN, the queue key and the alarm topic', () => {
     const [dlqId] = queueNamed(PROVISIONING_DLQ_NAME);
-    const [secretId] = onlyResource('AWS::SecretsManager::Secret');
+    const secretIds = resourcesOfType('AWS::SecretsManager::Secret').map(([id]) => id);
 
     template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: dlqId } });
-    template.hasOutput('VendorSecretArn', { Value: { Ref: secretId } });
+    expect(Object.keys(template.findOutputs('*')).filter((id) => id.endsWith('SecretArn'))).toEqual(
+      PLATFORM_SECRETS.map((spec) => spec.outputId),
+    );
+    for (const spec of PLATFORM_SECRETS) {
+      const output = template.findOutputs(spec.outputId)[spec.outputId] as { Value: { Ref: string } };
+      expect(secretIds).toContain(output.Value.Ref);
+    }
+    expect(template.findOutputs('VendorSecretArn')).toEqual({});
     template.hasOutput('QueueKeyArn', Match.anyValue());
     template.hasOutput('AlarmTopicArn', Match.anyValue());
   });
@@ -573,7 +650,9 @@ describe('ProvisionerStack cdk-nag', () => {
       schedulerRole('ExpirySweep'),
       schedulerRole('QuarantineProber'),
       schedulerRole('Reconciliation'),
-      `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/VendorSecret`,
+      ...PLATFORM_SECRETS.map(
+        (spec) => `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/${spec.constructId}`,
+      ).sort(),
     ]);
     for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);
   });

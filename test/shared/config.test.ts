@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
+  isEmptyPlatformSecret,
+  loadBaseConfig,
+  loadPlatformSecretArns,
   loadRateBudgetConfig,
   loadRuntimeConfig,
+  platformSecretVariable,
   withPlatformSecret,
 } from '../../shared/config.ts';
+import { baijiayunPlatform } from '../../shared/platforms/baijiayun/module.ts';
 import { loadBaijiayunConfig } from '../../shared/platforms/baijiayun/settings.ts';
+import { cloopenPlatform } from '../../shared/platforms/cloopen/module.ts';
 import { CLOOPEN_PRODUCTION_URL, loadCloopenConfig } from '../../shared/platforms/cloopen/settings.ts';
 import { platformModules } from '../../shared/platforms/registry.ts';
 import { localPlatformOverrides } from '../../shared/platforms/sources.ts';
@@ -100,7 +106,7 @@ describe('the fleet-wide Baijiayun rate', () => {
     const secret = { ...account };
 
     // Act
-    const config = loadBaijiayunConfig(withPlatformSecret({}, secret, platformModules));
+    const config = loadBaijiayunConfig(withPlatformSecret({}, secret, baijiayunPlatform));
 
     // Assess
     expect(config.rateLimitRequests).toBeGreaterThanOrEqual(190);
@@ -129,7 +135,7 @@ describe('the fleet-wide Baijiayun rate', () => {
     const secret = { ...account, BAIJIAYUN_RATE_LIMIT_REQUESTS: 500 };
 
     // Act
-    const error = failure(() => loadBaijiayunConfig(withPlatformSecret({}, secret, platformModules)));
+    const error = failure(() => loadBaijiayunConfig(withPlatformSecret({}, secret, baijiayunPlatform)));
 
     // Assess
     expect(error.variables).toEqual(['BAIJIAYUN_RATE_LIMIT_REQUESTS']);
@@ -184,6 +190,81 @@ describe('loadRuntimeConfig', () => {
       }),
     );
     expect(error.variables).toContain('CREDENTIALS_LOCAL_KEY');
+  });
+});
+
+describe('the platform secrets', () => {
+  const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
+
+  it('names one ARN variable per platform after its settings prefix', () => {
+    // Act
+    const variables = platformModules.map((p) => platformSecretVariable(p.settings));
+
+    // Assess
+    expect(variables).toEqual(platformModules.map((p) => `${p.settings.prefix}SECRET_ARN`));
+    expect(platformSecretVariable(cloopenPlatform.settings)).toBe('CLOOPEN_SECRET_ARN');
+    expect(platformSecretVariable(baijiayunPlatform.settings)).toBe('BAIJIAYUN_SECRET_ARN');
+  });
+
+  it('reads each platform secret ARN by platform name, and none where none is set', () => {
+    // Act
+    const arns = loadPlatformSecretArns(
+      { CLOOPEN_SECRET_ARN: arn('c'), BAIJIAYUN_SECRET_ARN: ' ' },
+      platformModules,
+    );
+
+    // Assess
+    expect([...arns]).toEqual([['cloopen', arn('c')]]);
+  });
+
+  it('refuses an ARN that is not a Secrets Manager secret, naming the variable', () => {
+    // Act
+    const error = failure(() =>
+      loadPlatformSecretArns(
+        { BAIJIAYUN_SECRET_ARN: 'arn:aws:ssm:eu-west-1:1:parameter/x' },
+        platformModules,
+      ),
+    );
+
+    // Assess
+    expect(error.variables).toEqual(['BAIJIAYUN_SECRET_ARN']);
+  });
+
+  it('no longer reads the single VENDOR_SECRET_ARN', () => {
+    // Act
+    const base = loadBaseConfig({ LEDGER_TABLE_NAME: 'ledger', VENDOR_SECRET_ARN: 'not-an-arn' });
+
+    // Assess
+    expect(base).not.toHaveProperty('vendorSecretArn');
+  });
+
+  it("overlays a platform's own variables only: a key of another platform is ignored", () => {
+    // Act
+    const settings = withPlatformSecret(
+      { BAIJIAYUN_TIMEOUT_MS: '5000' },
+      { CLOOPEN_ACCOUNT_SID: SID, BAIJIAYUN_BASE_URL: 'https://elsewhere.example.com' },
+      cloopenPlatform,
+    );
+
+    // Assess
+    expect(settings).toEqual({ BAIJIAYUN_TIMEOUT_MS: '5000', CLOOPEN_ACCOUNT_SID: SID });
+  });
+
+  it('refuses a secret that is not a JSON object, naming its variable', () => {
+    // Act
+    const error = failure(() => withPlatformSecret({}, ['x'], cloopenPlatform));
+
+    // Assess
+    expect(error.variables).toEqual(['CLOOPEN_SECRET_ARN']);
+  });
+
+  it('counts a secret without its credentials, or with blanks, as empty', () => {
+    // Assess
+    expect(isEmptyPlatformSecret({}, cloopenPlatform.settings)).toBe(true);
+    expect(
+      isEmptyPlatformSecret({ CLOOPEN_ACCOUNT_SID: ' ', CLOOPEN_FORMAT: 'xml' }, cloopenPlatform.settings),
+    ).toBe(true);
+    expect(isEmptyPlatformSecret({ CLOOPEN_ACCOUNT_SID: SID }, cloopenPlatform.settings)).toBe(false);
   });
 });
 
