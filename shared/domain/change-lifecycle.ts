@@ -1,4 +1,4 @@
-import { isPlatformError } from '../ports/errors.ts';
+import { isPlatformError, type PlatformErrorCategory } from '../ports/errors.ts';
 import type { AccountRecord, AccountState } from '../ports/ledger.ts';
 import type { LifecycleResult } from '../ports/platform.ts';
 import { type Applied, type ProvisioningDependencies, platformOf } from './dependencies.ts';
@@ -9,6 +9,9 @@ const TARGET_STATE = { suspend: 'suspended', resume: 'active', close: 'closed' }
   LifecycleRequest['action'],
   AccountState
 >;
+
+/** What a platform may answer a close with when the sub-account is already where the close takes it. */
+const CLOSE_REACHED: ReadonlySet<PlatformErrorCategory> = new Set(['not-found', 'closed']);
 
 /**
  * Whether a suspended account has expired since it was suspended: the sweep's suspend then changes
@@ -58,8 +61,9 @@ export async function changeLifecycle(
   try {
     answer = await platform[action](account.subAccountId);
   } catch (error) {
-    // A close retried after a lost answer finds the sub-account gone: the goal is reached.
-    if (action !== 'close' || !isPlatformError(error) || error.category !== 'not-found') throw error;
+    // A close retried after a lost answer finds the sub-account gone, or already closed: either way the
+    // goal is reached.
+    if (action !== 'close' || !isPlatformError(error) || !CLOSE_REACHED.has(error.category)) throw error;
     answer = { outcome: 'applied' };
   }
   if (answer.outcome === 'unsupported') throw new RequestNotApplicableError(answer.reason, 'unsupported');

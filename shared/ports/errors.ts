@@ -11,6 +11,8 @@ import type { PlatformName } from './platform.ts';
  * - `authentication`: signature, timestamp or credentials rejected.
  * - `invalid-request`: the platform rejected a parameter.
  * - `not-found`: the sub-account (or app) does not exist.
+ * - `closed`: the sub-account exists but is closed for good: it can be neither changed nor reopened, and
+ *   a close that meets it has reached its goal.
  * - `conflict`: a unique key is taken.
  * - `account-state`: the master account or app is in a state that forbids the call (arrears, suspended).
  * - `protocol`: the answer could not be understood (bad body, unexpected shape).
@@ -24,6 +26,7 @@ export type PlatformErrorCategory =
   | 'authentication'
   | 'invalid-request'
   | 'not-found'
+  | 'closed'
   | 'conflict'
   | 'account-state'
   | 'protocol'

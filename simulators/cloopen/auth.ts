@@ -18,12 +18,12 @@ function md5Upper(text: string): string {
 
 /**
  * Checks `Authorization` (base64 `sid:ts`, ts within 24 hours of the clock) and `sig` (upper-case hex MD5
- * of sid + token + ts); throws the platform's answer when they fail.
+ * of sid + token + ts; `sigs` is every `sig` of the query); throws the platform's answer when they fail.
  */
 export function authenticate(
   req: IncomingMessage,
   pathSid: string,
-  sig: string | null,
+  sigs: readonly string[],
   main: MainAccount,
 ): void {
   const header = req.headers.authorization;
@@ -49,7 +49,10 @@ export function authenticate(
   if (Math.abs(main.now().getTime() - instant.getTime()) > DAY_MS) {
     throw new VendorAnswer(CLOOPEN_SIM_CODES.timestampExpired);
   }
-  if (sig === null || sig === '')
+  // The document asks for one sig parameter: several (even equal) leave which one was checked to chance.
+  if (sigs.length > 1) throw new VendorAnswer(CLOOPEN_SIM_CODES.sigMismatch, '【账号】请求地址Sig参数重复');
+  const [sig] = sigs;
+  if (sig === undefined || sig === '')
     throw new VendorAnswer(CLOOPEN_SIM_CODES.sigMismatch, '【账号】请求地址Sig参数为空');
   if (!/^[0-9A-F]{32}$/.test(sig) || sig !== md5Upper(`${main.accountSid}${main.token}${timestamp}`)) {
     throw new VendorAnswer(CLOOPEN_SIM_CODES.sigMismatch, '【账号】请求地址Sig校验失败');

@@ -39,6 +39,20 @@ export interface Operations {
 }
 
 const MAX_FRIENDLY_NAME = 64;
+
+/**
+ * The body fields each Func takes: the tables of the create and get-subaccounts documents, the notes for
+ * the two calls beyond them (`CloseSubAccount` takes `subAccountSid`, and `appId`, which some clients
+ * add). A field the documents do not list is refused, as a strict platform would: a misspelt optional
+ * field must never be silently ignored. `AccountInfo` is a GET and takes no body.
+ */
+const BODY_FIELDS: Readonly<Record<Operation, ReadonlySet<string>>> = {
+  SubAccounts: new Set(['appId', 'friendlyName']),
+  GetSubAccounts: new Set(['appId', 'startNo', 'offset']),
+  QuerySubAccountByName: new Set(['appId', 'friendlyName']),
+  CloseSubAccount: new Set(['subAccountSid', 'appId']),
+  AccountInfo: new Set(),
+};
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The per-Func behaviour: field checks and bounds, name uniqueness, paging, closing. */
@@ -113,7 +127,13 @@ export function createOperations(state: CloopenSimulatorState, settings: Operati
     voipPwd: a.voipPwd,
   });
 
+  const subAccountClosed = () => new VendorAnswer(CLOOPEN_SIM_CODES.subAccountClosed);
+
   function perform(operation: Operation, fields: Record<string, string>): SimAnswer {
+    const unknown = Object.keys(fields).find((key) => !BODY_FIELDS[operation].has(key));
+    if (unknown !== undefined) {
+      throw new VendorAnswer(CLOOPEN_SIM_CODES.invalidParameter, `【账号】请求包体含未知参数${unknown}`);
+    }
     switch (operation) {
       case 'SubAccounts': {
         const appId = requireApp(fields, true) ?? '';
@@ -150,12 +170,13 @@ export function createOperations(state: CloopenSimulatorState, settings: Operati
       case 'QuerySubAccountByName': {
         const appId = requireApp(fields, true);
         const name = requireName(fields);
-        // An open account first; a closed one only while it still holds the name (create says 111150).
-        const found =
-          state.accounts.find((a) => a.appId === appId && a.friendlyName === name && a.status === 'active') ??
-          state.accounts.find((a) => a.appId === appId && nameHeld(a, name));
-        if (found === undefined) throw subAccountMissing();
-        return { statusCode: CLOOPEN_SIM_CODES.success, SubAccount: created(found) };
+        // An open account answers; a name whose only sub-account is closed is 111156 (the notes), even
+        // while the closed account still holds the name against a create (111150).
+        const named = state.accounts.filter((a) => a.appId === appId && a.friendlyName === name);
+        const found = named.find((a) => a.status === 'active');
+        if (found !== undefined) return { statusCode: CLOOPEN_SIM_CODES.success, SubAccount: created(found) };
+        if (named.length > 0) throw subAccountClosed();
+        throw subAccountMissing();
       }
       case 'CloseSubAccount': {
         const appId = requireApp(fields, false);
@@ -164,10 +185,11 @@ export function createOperations(state: CloopenSimulatorState, settings: Operati
           throw new VendorAnswer(CLOOPEN_SIM_CODES.invalidParameter, '【账号】参数subAccountSid为空');
         }
         const found = state.accounts.find(
-          (a) =>
-            a.subAccountSid === sid && a.status === 'active' && (appId === undefined || a.appId === appId),
+          (a) => a.subAccountSid === sid && (appId === undefined || a.appId === appId),
         );
         if (found === undefined) throw subAccountMissing();
+        // Closing is one-way: a second close meets the closed sub-account (the notes' 111156).
+        if (found.status === 'closed') throw subAccountClosed();
         found.status = 'closed';
         return { statusCode: CLOOPEN_SIM_CODES.success };
       }

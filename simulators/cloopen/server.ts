@@ -11,7 +11,7 @@ import type { CloopenSimulatorState, SimulatedMasterAccount, SimulatedSubAccount
 import {
   answerContentType,
   encodeAnswer,
-  mediaFormat,
+  mediaType,
   parseRequestBody,
   type SimAnswer,
   type SimFormat,
@@ -87,11 +87,12 @@ export interface CloopenSimulatorHandle {
 
 /**
  * Starts a strict in-memory Cloopen REST server (version 2013-12-26, main-account authentication) on
- * 127.0.0.1. It checks what the documents require — path and version, method per Func, `sig` (upper-case
- * hex MD5 of sid + token + ts), `Authorization` (base64 `sid:ts` with the same ts), ts format and its
- * 24-hour window on China's clock, `Accept`/`Content-Type`, fields and their bounds, name uniqueness — and
- * answers in the documents' shapes, in the format `Accept` asks for, HTTP 200 (or `errorHttpStatus`) with
- * a `statusCode` for every platform error.
+ * 127.0.0.1. It checks what the documents require — path and version, method per Func, exactly one `sig`
+ * (upper-case hex MD5 of sid + token + ts), `Authorization` (base64 `sid:ts` with the same ts), ts format
+ * and its 24-hour window on China's clock, an `Accept` of one type (406 otherwise), a `Content-Type` of one
+ * type whose charset, if any, is utf-8 (required on POST; 415 otherwise), only the documented body fields,
+ * their bounds, name uniqueness, 111156 for a closed sub-account — and answers in the documents' shapes, in
+ * the format `Accept` asks for, HTTP 200 (or `errorHttpStatus`) with a `statusCode` for every platform error.
  */
 export async function startCloopenSimulator(
   options: CloopenSimulatorOptions,
@@ -161,14 +162,19 @@ export async function startCloopenSimulator(
     }
     const body = await readBody(req);
 
-    const accept = mediaFormat(req.headers.accept);
-    if (accept.format === undefined) {
+    // One type, as the introduction document's header table gives it: a list is refused, not guessed.
+    const accept = mediaType(req.headers.accept);
+    if (accept === undefined) {
       log('HTTP 406');
-      return refuse(res, 406, 'Accept must be application/json or application/xml');
+      return refuse(res, 406, 'Accept must be one of application/json or application/xml');
     }
     const format = accept.format;
-    const contentType = mediaFormat(req.headers['content-type']);
-    if (contentType.format === undefined || (expectedMethod === 'POST' && !contentType.utf8)) {
+    // The document's Content-Type is `…;charset=utf-8`: any other charset is refused on every method. A
+    // GET may leave the charset out, as the AccountInfo samples print it on a line of its own.
+    const contentType = mediaType(req.headers['content-type']);
+    const charset = contentType?.charset;
+    const charsetRefused = charset === undefined ? expectedMethod === 'POST' : charset !== 'utf-8';
+    if (contentType === undefined || charsetRefused) {
       log('HTTP 415');
       return refuse(
         res,
@@ -178,7 +184,7 @@ export async function startCloopenSimulator(
     }
 
     try {
-      authenticate(req, pathSid, url.searchParams.get('sig'), main);
+      authenticate(req, pathSid, url.searchParams.getAll('sig'), main);
     } catch (error) {
       if (!(error instanceof VendorAnswer)) throw error;
       log(error.code);

@@ -31,19 +31,47 @@ export function answerContentType(format: SimFormat): string {
   return format === 'xml' ? 'application/xml;charset=utf-8' : 'application/json;charset=utf-8';
 }
 
+/** What one `Accept` or `Content-Type` value names: its format, and its `charset` when it has one. */
+export interface MediaType {
+  readonly format: SimFormat;
+  /** The `charset` parameter, lower-cased and unquoted; `undefined` when absent. */
+  readonly charset: string | undefined;
+}
+
 /**
- * The format an `Accept` / `Content-Type` value names (the first JSON or XML type of a list) and whether
- * it carries `charset=utf-8`.
+ * Reads an `Accept` or `Content-Type` value strictly: exactly one of the two media types the introduction
+ * document lists (`application/json`, `application/xml`), parameters allowed, at most one `charset`.
+ * `undefined` for anything else, a list of several types included: the document gives each header one
+ * value ("application/xml、application/json" are alternatives), and a list would leave the answer's
+ * format to a guess.
  */
-export function mediaFormat(header: string | undefined): { format?: SimFormat; utf8: boolean } {
-  if (header === undefined) return { utf8: false };
-  for (const range of header.split(',')) {
-    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
-    const utf8 = params.some((p) => p.replace(/\s+/g, '') === 'charset=utf-8');
-    if (type === 'application/json') return { format: 'json', utf8 };
-    if (type === 'application/xml') return { format: 'xml', utf8 };
+export function mediaType(header: string | undefined): MediaType | undefined {
+  if (header === undefined || header.includes(',')) return undefined;
+  const [type = '', ...params] = header.split(';').map((part) => part.trim());
+  const format =
+    type.toLowerCase() === 'application/json'
+      ? 'json'
+      : type.toLowerCase() === 'application/xml'
+        ? 'xml'
+        : undefined;
+  if (format === undefined) return undefined;
+  const charsets: string[] = [];
+  for (const param of params) {
+    // The documents' samples end the header with `;`: an empty parameter is no parameter.
+    if (param === '') continue;
+    const equals = param.indexOf('=');
+    if (equals <= 0) return undefined;
+    if (param.slice(0, equals).trim().toLowerCase() !== 'charset') continue;
+    charsets.push(
+      param
+        .slice(equals + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase(),
+    );
   }
-  return { utf8: false };
+  if (charsets.length > 1) return undefined;
+  return { format, charset: charsets[0] };
 }
 
 const parser = new XMLParser({

@@ -481,6 +481,59 @@ describe('the provisioning pipeline (fauxqs → handler → simulators → dynal
     expect(history.map((h) => h.result)).toEqual(['created', 'suspended', 'active', 'updated', 'closed']);
   });
 
+  it('records a Cloopen close whose answer was dropped after commit as closed, once the retry meets the closed sub-account', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('clshut');
+    await pipeline.send([cloopenCreate(tenantId, requestId)]);
+    const created = await pipeline.until({ platform: 'cloopen', tenantId }, active);
+    pipeline.simulators.cloopen.inject({
+      fault: { kind: 'drop-after-commit' },
+      operation: 'CloseSubAccount',
+    });
+
+    // Act
+    await pipeline.send([
+      { schemaVersion: 1, requestId: `${requestId}-c`, action: 'close', platform: 'cloopen', tenantId },
+    ]);
+    const closed = await pipeline.until({ platform: 'cloopen', tenantId }, (r) => r.state === 'closed');
+
+    // Assess
+    const onPlatform = pipeline.simulators.cloopen.state.accounts.find(
+      (a) => a.subAccountSid === created.subAccountId,
+    );
+    expect(onPlatform?.status).toBe('closed');
+    expect(closed).toMatchObject({ subAccountId: created.subAccountId, version: created.version + 1 });
+    const close = (await pipeline.settled({ platform: 'cloopen', tenantId }, 2)).find(
+      (h) => h.requestId === `${requestId}-c`,
+    );
+    expect(close).toMatchObject({ status: 'succeeded', result: 'closed' });
+    expect(close?.events.map((e) => e.kind)).toEqual([
+      'received',
+      'attempt-failed',
+      'redelivered',
+      'succeeded',
+    ]);
+  });
+
+  it('fails a create for the friendlyName of a closed Cloopen sub-account for good, never adopting it', async () => {
+    // Prepare
+    const { tenantId, requestId } = ids('clgone');
+    const name = `${tenantId}@example.com`;
+    const closedOne = pipeline.simulators.cloopen.seed(name);
+    closedOne.status = 'closed';
+
+    // Act
+    await pipeline.send([cloopenCreate(tenantId, requestId, name)]);
+    const record = await pipeline.until({ platform: 'cloopen', tenantId }, (r) => r.state === 'failed');
+
+    // Assess
+    expect(record.lastError).toMatchObject({ reason: 'closed', code: '111156', retryable: false });
+    const [entry] = await pipeline.settled({ platform: 'cloopen', tenantId }, 1);
+    expect(entry?.status).toBe('failed');
+    expect(entry?.events.filter((e) => e.kind === 'received' || e.kind === 'redelivered')).toHaveLength(1);
+    expect(pipeline.simulators.cloopen.state.accounts.filter((a) => a.friendlyName === name)).toHaveLength(1);
+  });
+
   it('rejects suspend on Cloopen as unsupported, never as a silent no-op, and closes for real', async () => {
     // Prepare
     const { tenantId, requestId } = ids('clsus');

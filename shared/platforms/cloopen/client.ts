@@ -50,7 +50,13 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
  * `statusMsg` says the sub-account does not exist (`子账户不存在` and variants), both mean "none". A code
  * the client cannot place (category `unknown` or `invalid-request`) is settled by scanning
  * `GetSubAccounts` of the same app for the name; every other code stays an error. `close` of an unknown
- * or already-closed sid is a `not-found` error for the same reason: the two cannot be told apart.
+ * sid is a `not-found` error.
+ *
+ * Closed sub-accounts: the platform answers 111156 "【账号】子账户已关闭" (see `cloopenCategory`) to a
+ * second close and to a query of a closed sub-account's name. Both surface as a `closed` error: for a close
+ * the goal is reached (the domain records it closed); for a lookup by name it is a permanent error, never
+ * "none" (a create would then meet 111150 and look again forever) and never the closed account (which
+ * cannot be adopted: closing is final).
  */
 export interface CloopenClient extends CloopenPlatform {
   /** `AccountInfo` as the platform reports it, every value a string. */
@@ -186,7 +192,10 @@ export class CloopenRestClient implements CloopenClient {
     return this.#notOffered('update');
   }
 
-  /** `CloseSubAccount` with `subAccountSid` only. One-way: the platform cannot reopen it. */
+  /**
+   * `CloseSubAccount` with `subAccountSid` only. One-way: the platform cannot reopen it. A sid already
+   * closed is a `closed` error (111156), an unknown one `not-found`.
+   */
   async close(id: string): Promise<LifecycleResult> {
     await this.#transport.call('CloseSubAccount', { subAccountSid: id }, true, () => undefined);
     return { outcome: 'applied' };
@@ -236,9 +245,10 @@ export class CloopenRestClient implements CloopenClient {
 
   /**
    * `QuerySubAccountByName`. The "no such name" answer is undocumented (see {@link CloopenClient}): a
-   * `statusMsg` saying the sub-account does not exist means none. Any other code we cannot place
-   * (`unknown`, or `invalid-request`, which an unknown code for "not found" may also be read as) is not
-   * trusted either way: the list of the same app is scanned for the name before answering.
+   * `statusMsg` saying the sub-account does not exist means none; a closed sub-account is a `closed`
+   * error. Any other code we cannot place (`unknown`, or `invalid-request`, which an unknown code for "not
+   * found" may also be read as) is not trusted either way: the list of the same app is scanned for the
+   * name before answering.
    */
   async #queryByName(friendlyName: string, appId?: string): Promise<CloopenSubAccountRecord | undefined> {
     try {
@@ -259,6 +269,20 @@ export class CloopenRestClient implements CloopenClient {
       return record;
     } catch (error) {
       if (!(error instanceof CloopenError) || error.code === undefined) throw error;
+      if (error.category === 'closed') {
+        // Not "none": the name stays taken (create answers 111150), so "none" would send a create back
+        // here for ever. Not the account either: a closed sub-account cannot be adopted or reopened.
+        throw new CloopenError(
+          `cloopen QuerySubAccountByName: statusCode ${error.code} (closed): the sub-account with this friendlyName is closed, and closing is final; it cannot be adopted or created again, so use another friendlyName`,
+          {
+            category: 'closed',
+            code: error.code,
+            vendorMessage: error.vendorMessage,
+            operation: 'QuerySubAccountByName',
+            cause: error,
+          },
+        );
+      }
       if (isSubAccountMissing(error.code, error.vendorMessage)) return undefined;
       if (error.category === 'unknown' || error.category === 'invalid-request') {
         return this.#scanForName(friendlyName, appId);

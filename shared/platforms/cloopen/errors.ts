@@ -35,6 +35,18 @@ export class CloopenError extends PlatformError {
  */
 const SUB_ACCOUNT_MISSING = /子(账|帐)(户|号).*不存在|sub-?account.*(not (exist|found)|does ?n[o']t exist)/i;
 
+/**
+ * Whether a message reads "sub-account already closed" (`【账号】子账户已关闭`, the 111156 text). The notes
+ * infer the code from code tables, so the text counts too. It must name the sub-account (a closed main
+ * account, `主账户已关闭` 111140, or app never matches) and say it *is* closed (已关闭): a text such as
+ * `子账户关闭失败` (closing failed) read as closed would record a close that never happened.
+ */
+const SUB_ACCOUNT_CLOSED =
+  /子(账|帐)(户|号)[^，,。；;]*已(经|被)?关闭|sub-?account\b.*\b(is|has been|already) closed\b/i;
+
+/** `statusCode` for an operation on a closed sub-account (a second close, a query of its name). */
+export const CLOOPEN_SUB_ACCOUNT_CLOSED = '111156';
+
 function inRange(code: string, low: number, high: number): boolean {
   if (!/^\d{6}$/.test(code)) return false;
   const n = Number(code);
@@ -54,8 +66,11 @@ function inRange(code: string, low: number, high: number): boolean {
  *
  * No public source lists the code for "sub-account does not exist" (see `findByNaturalKey` in
  * `client.ts`), so an otherwise unknown code is read as `not-found` only when its `statusMsg` says a
- * sub-account does not exist. Every other unknown code is `unknown`, which is permanent: guessing
- * "retryable" for a code we do not know could hammer the platform with a request it will never accept.
+ * sub-account does not exist. `111156` ("【账号】子账户已关闭", an operation on a closed sub-account) is
+ * `closed`, as is any other code whose text says the sub-account is closed: the notes inferred the number
+ * from code tables, so the text is matched too. Every other unknown code is `unknown`, which is
+ * permanent: guessing "retryable" for a code we do not know could hammer the platform with a request it
+ * will never accept.
  */
 export function cloopenCategory(code: string, statusMsg?: string): PlatformErrorCategory {
   if (code === '111111') return 'rate-limited';
@@ -64,6 +79,8 @@ export function cloopenCategory(code: string, statusMsg?: string): PlatformError
   if (inRange(code, 111138, 111142)) return 'account-state';
   if (code === '111150') return 'conflict';
   if (inRange(code, 111176, 111182)) return 'account-state';
+  if (code === CLOOPEN_SUB_ACCOUNT_CLOSED) return 'closed';
+  if (statusMsg !== undefined && SUB_ACCOUNT_CLOSED.test(statusMsg)) return 'closed';
   if (statusMsg !== undefined && SUB_ACCOUNT_MISSING.test(statusMsg)) return 'not-found';
   return 'unknown';
 }

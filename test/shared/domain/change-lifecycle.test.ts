@@ -259,7 +259,7 @@ describe('changeLifecycle on Cloopen', () => {
     expect(await h.account(key)).toMatchObject({ state: 'closed', version: before.version + 1 });
   });
 
-  it('ends closed when the retry of a close whose answer was lost finds the sub-account gone', async () => {
+  it('ends closed when the retry of a close whose answer was lost finds the sub-account already closed', async () => {
     // Prepare
     const key = await cloopenTenant('cllost');
     const before = await h.account(key);
@@ -275,6 +275,23 @@ describe('changeLifecycle on Cloopen', () => {
     expect(classifyFailure(lost)).toBe('retryable');
     expect(afterLoss).toEqual(before);
     expect(onCloopen(before.subAccountId)?.status).toBe('closed');
+    expect(applied.result).toBe('closed');
+    expect(await h.account(key)).toMatchObject({ state: 'closed', version: before.version + 1 });
+  });
+
+  it('ends closed when a close meets a platform error of category closed', async () => {
+    // Prepare
+    const key = await cloopenTenant('clmet');
+    const before = await h.account(key);
+    h.simulators.cloopen.inject({
+      fault: { kind: 'vendor-error', code: '111156', message: '【账号】子账户已关闭' },
+      operation: 'CloseSubAccount',
+    });
+
+    // Act
+    const { applied } = await change(key, 'close');
+
+    // Assess
     expect(applied.result).toBe('closed');
     expect(await h.account(key)).toMatchObject({ state: 'closed', version: before.version + 1 });
   });

@@ -167,7 +167,7 @@ describe('Cloopen simulator', () => {
       expect(listed.text).toContain('<friendlyName> a&amp;b&lt;c&gt;&quot;&apos; </friendlyName>');
     });
 
-    it('closes with statusCode only, then answers 111143 for the same sid', async () => {
+    it('closes with statusCode only, then answers 111156 "sub-account closed" for the same sid', async () => {
       // Prepare
       const account = sim.seed('x');
       const close = () =>
@@ -179,7 +179,18 @@ describe('Cloopen simulator', () => {
 
       // Assess
       expect(json(first.text)).toEqual({ statusCode: '000000' });
-      expect(json(second.text)).toEqual({ statusCode: '111143', statusMsg: '【账号】子账户不存在' });
+      expect(json(second.text)).toEqual({ statusCode: '111156', statusMsg: '【账号】子账户已关闭' });
+    });
+
+    it('still answers 111143 for a sid it never had', async () => {
+      // Act
+      const answer = await call({
+        func: 'CloseSubAccount',
+        body: JSON.stringify({ subAccountSid: '0'.repeat(32) }),
+      });
+
+      // Assess
+      expect(json(answer.text)).toEqual({ statusCode: '111143', statusMsg: '【账号】子账户不存在' });
     });
   });
 
@@ -194,6 +205,64 @@ describe('Cloopen simulator', () => {
       // Assess
       expect(json(answer.text)).toEqual({ statusCode: '111150', statusMsg: '【账号】子账户名称重复' });
       expect(sim.state.accounts).toHaveLength(1);
+    });
+
+    it('answers 111156 for a query of a name whose only sub-account is closed', async () => {
+      // Prepare
+      const account = await createJson('shut');
+      const sid = (json(account.text).SubAccount as { subAccountSid: string }).subAccountSid;
+      await call({ func: 'CloseSubAccount', body: JSON.stringify({ subAccountSid: sid }) });
+
+      // Act
+      const answer = await call({
+        func: 'QuerySubAccountByName',
+        body: JSON.stringify({ appId: APP, friendlyName: 'shut' }),
+      });
+
+      // Assess
+      expect(json(answer.text)).toEqual({ statusCode: '111156', statusMsg: '【账号】子账户已关闭' });
+    });
+
+    it.each([
+      ['SubAccounts', { appId: APP, friendlyName: 'n', password: 'x' }],
+      ['GetSubAccounts', { appId: APP, startNo: '0', offset: '10', status: '1' }],
+      ['QuerySubAccountByName', { appId: APP, friendlyName: 'n', subAccountSid: '0'.repeat(32) }],
+      ['CloseSubAccount', { subAccountSid: '0'.repeat(32), friendlyName: 'n' }],
+    ])('refuses a %s body with a field the documents do not list, committing nothing', async (func, body) => {
+      // Act
+      const answer = await call({ func, body: JSON.stringify(body) });
+
+      // Assess
+      expect(json(answer.text).statusCode).toBe('111199');
+      expect(json(answer.text).statusMsg).toMatch(/未知参数/);
+      expect(sim.state.accounts).toHaveLength(0);
+    });
+
+    it('refuses an XML body with an element the documents do not list', async () => {
+      // Act
+      const answer = await call({
+        func: 'SubAccounts',
+        headers: XML_HEADERS,
+        body: `<?xml version='1.0' encoding='utf-8'?><SubAccount><appId>${APP}</appId><friendlyName>n</friendlyName><extra>1</extra></SubAccount>`,
+      });
+
+      // Assess
+      expect(answer.text).toContain('<statusCode>111199</statusCode>');
+      expect(sim.state.accounts).toHaveLength(0);
+    });
+
+    it('accepts the appId some clients add to CloseSubAccount', async () => {
+      // Prepare
+      const account = sim.seed('with-app');
+
+      // Act
+      const answer = await call({
+        func: 'CloseSubAccount',
+        body: JSON.stringify({ subAccountSid: account.subAccountSid, appId: APP }),
+      });
+
+      // Assess
+      expect(json(answer.text)).toEqual({ statusCode: '000000' });
     });
 
     it('answers 111143 for a name nobody has', async () => {
@@ -267,7 +336,7 @@ describe('Cloopen simulator', () => {
 
       // Assess
       expect(json(strict.text).statusCode).toBe('111150');
-      expect(json(strictQuery.text).statusCode).toBe('000000');
+      expect(json(strictQuery.text).statusCode).toBe('111156');
       expect(json(lenient.text).statusCode).toBe('000000');
     });
   });
@@ -293,6 +362,13 @@ describe('Cloopen simulator', () => {
       ['a ts 25 hours old', { ts: '20240430190000' }, '111106'],
       ['a ts 25 hours ahead', { ts: '20240502210000' }, '111106'],
       ['an unknown main account', { sid: 'ffffffffffffffffffffffffffffffff' }, '111141'],
+      [
+        'a repeated sig, even with both copies right',
+        {
+          sig: `${createHash('md5').update(`${SID}${TOKEN}${TS}`).digest('hex').toUpperCase()}&sig=${createHash('md5').update(`${SID}${TOKEN}${TS}`).digest('hex').toUpperCase()}`,
+        },
+        '111109',
+      ],
     ] as const)('answers %s with its code', async (_, override, code) => {
       // Act
       const answer = await call({ func: 'AccountInfo', ...override });
@@ -339,6 +415,55 @@ describe('Cloopen simulator', () => {
 
       // Assess
       expect(answer.status).toBe(status);
+    });
+
+    it.each([
+      ['JSON and XML', 'application/json, application/xml'],
+      ['XML and JSON with a weight', 'application/xml,application/json;q=0.9'],
+      ['JSON and anything', 'application/json, */*'],
+    ])('refuses an Accept that lists several types (%s) with HTTP 406', async (_, accept) => {
+      // Act
+      const answer = await call({
+        func: 'AccountInfo',
+        headers: { Accept: accept, 'Content-Type': 'application/json;charset=utf-8' },
+      });
+
+      // Assess
+      expect(answer.status).toBe(406);
+      expect(sim.state.requests.map((r) => r.outcome)).toEqual(['HTTP 406']);
+    });
+
+    it.each([
+      ['a GET in GBK', 'AccountInfo', 'application/json;charset=gbk'],
+      ['a GET in ISO-8859-1', 'AccountInfo', 'application/xml;charset=ISO-8859-1'],
+      ['a GET with two charsets', 'AccountInfo', 'application/json;charset=utf-8;charset=gbk'],
+      ['a POST with two charsets', 'GetSubAccounts', 'application/json;charset=gbk;charset=utf-8'],
+      [
+        'a Content-Type that lists two types',
+        'AccountInfo',
+        'application/json;charset=utf-8, application/xml',
+      ],
+    ])('refuses %s with HTTP 415', async (_, func, contentType) => {
+      // Act
+      const answer = await call({
+        func,
+        headers: { Accept: 'application/json', 'Content-Type': contentType },
+        body: func === 'AccountInfo' ? undefined : JSON.stringify({ appId: APP }),
+      });
+
+      // Assess
+      expect(answer.status).toBe(415);
+    });
+
+    it('takes the charset and its value in any case, as HTTP does', async () => {
+      // Act
+      const answer = await call({
+        func: 'AccountInfo',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json; Charset=UTF-8' },
+      });
+
+      // Assess
+      expect(json(answer.text).statusCode).toBe('000000');
     });
 
     it('accepts a GET whose Content-Type has no charset', async () => {

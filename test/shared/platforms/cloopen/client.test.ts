@@ -220,7 +220,7 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
   });
 
   describe('closing and the operations Cloopen does not have', () => {
-    it('closes a sub-account once; closing it again is not-found', async () => {
+    it('closes a sub-account once; closing it again answers closed, never unknown', async () => {
       // Prepare
       const client = clientFor(sim, format);
       const account = sim.seed('dave');
@@ -232,8 +232,64 @@ describe.each(['json', 'xml'] as const)('Cloopen client against the simulator (%
       // Assess
       expect(closed).toEqual({ outcome: 'applied' });
       expect(sim.state.accounts[0]?.status).toBe('closed');
-      expect(again).toMatchObject({ category: 'not-found', operation: 'CloseSubAccount' });
+      expect(again).toMatchObject({ category: 'closed', code: '111156', operation: 'CloseSubAccount' });
       expect(classifyFailure(again)).toBe('permanent');
+    });
+
+    it('answers not-found for closing a sid the platform never had', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+
+      // Act
+      const error = platformError(await failure(() => client.close('0'.repeat(32))));
+
+      // Assess
+      expect(error).toMatchObject({ category: 'not-found', operation: 'CloseSubAccount' });
+    });
+
+    it('answers closed, not "none", for the name of a closed sub-account, without scanning the list', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      const account = sim.seed('erin@example.com');
+      await client.close(account.subAccountSid);
+      sim.state.requests.length = 0;
+
+      // Act
+      const byKey = platformError(await failure(() => client.findByNaturalKey('erin@example.com')));
+      const existing = platformError(
+        await failure(() => client.findExisting({ friendlyName: 'erin@example.com' })),
+      );
+
+      // Assess
+      for (const error of [byKey, existing]) {
+        expect(error).toMatchObject({
+          category: 'closed',
+          code: '111156',
+          operation: 'QuerySubAccountByName',
+        });
+        expect(classifyFailure(error)).toBe('permanent');
+      }
+      expect(existing.message).toMatch(/closed/);
+      expect(ops()).toEqual(['QuerySubAccountByName', 'QuerySubAccountByName']);
+    });
+
+    it('answers a create for the name of a closed sub-account already-exists, and its adoption closed', async () => {
+      // Prepare
+      const client = clientFor(sim, format);
+      const account = sim.seed('fay@example.com');
+      await client.close(account.subAccountSid);
+
+      // Act
+      const created = await client.create({ friendlyName: 'fay@example.com' });
+      const adoption = platformError(
+        await failure(() => client.findExisting({ friendlyName: 'fay@example.com' })),
+      );
+
+      // Assess
+      expect(created).toEqual({ outcome: 'already-exists', naturalKey: 'fay@example.com' });
+      expect(adoption).toMatchObject({ category: 'closed' });
+      expect(classifyFailure(adoption)).toBe('permanent');
+      expect(sim.state.accounts).toHaveLength(1);
     });
 
     it('answers unsupported for suspend, resume and update without calling the platform', async () => {

@@ -50,6 +50,36 @@ describe('Cloopen statusCode mapping', () => {
     expect(cloopenCategory('111143', '【账号】其他错误')).toBe('unknown');
   });
 
+  it('reads 111156 "sub-account closed" as closed, a permanent failure', () => {
+    // Act
+    const error = cloopenVendorError('CloseSubAccount', '111156', '【账号】子账户已关闭', true);
+
+    // Assess
+    expect(error).toMatchObject({ category: 'closed', code: '111156', outcomeUnknown: false });
+    expect(classifyFailure(error)).toBe('permanent');
+    expect(isSubAccountMissing('111156', '【账号】子账户已关闭')).toBe(false);
+  });
+
+  it('reads another code whose text says the sub-account is closed as closed, since 111156 is inferred', () => {
+    // Act & Assess
+    expect(cloopenCategory('111157', '【账号】子账户已关闭')).toBe('closed');
+    expect(cloopenCategory('111157', '子帐号已关闭')).toBe('closed');
+    expect(cloopenCategory('111157', 'sub-account is closed')).toBe('closed');
+  });
+
+  it('never reads a failed close as a closed sub-account', () => {
+    // Act & Assess
+    expect(cloopenCategory('111157', '【账号】子账户关闭失败')).toBe('unknown');
+    expect(cloopenCategory('111157', 'sub-account could not be closed')).toBe('unknown');
+  });
+
+  it('never reads a closed app or main account as a closed sub-account', () => {
+    // Act & Assess
+    expect(cloopenCategory('111140', '【账号】主账户已关闭')).toBe('account-state');
+    expect(cloopenCategory('111157', '【账号】主账户已关闭')).toBe('unknown');
+    expect(cloopenCategory('111157', '【应用】应用已关闭')).toBe('unknown');
+  });
+
   it('never reads a missing app or main account as a missing sub-account', () => {
     // Act & Assess
     expect(isSubAccountMissing('111181', '【应用】应用不存在')).toBe(false);

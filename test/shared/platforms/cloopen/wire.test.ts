@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { CloopenError } from '../../../../shared/platforms/cloopen/errors.ts';
+import { classifyFailure } from '../../../../shared/domain/errors.ts';
+import { CloopenError, cloopenVendorError } from '../../../../shared/platforms/cloopen/errors.ts';
 import {
   type CloopenFormat,
   cloopenHeaders,
@@ -204,6 +205,22 @@ describe('Cloopen wire decoding of the documents samples', () => {
     expect(envelope.statusMsg).toBe('【账号】子账户名称重复');
   });
 
+  it.each([
+    ['json', 'error-111156.json'],
+    ['xml', 'error-111156.xml'],
+  ] as const)('reads the %s "sub-account closed" answer as a closed, permanent error', (format, name) => {
+    // Prepare
+    const envelope = decode(format, name, { operation: 'CloseSubAccount', mutates: true });
+
+    // Act
+    const error = cloopenVendorError('CloseSubAccount', envelope.statusCode, envelope.statusMsg, true);
+
+    // Assess
+    expect(envelope).toMatchObject({ statusCode: '111156', statusMsg: '【账号】子账户已关闭' });
+    expect(error).toMatchObject({ category: 'closed', outcomeUnknown: false });
+    expect(classifyFailure(error)).toBe('permanent');
+  });
+
   it('keeps "000000" and "0.0" as strings in XML', () => {
     // Prepare
     const xml =
@@ -316,6 +333,23 @@ describe('Cloopen wire encoding', () => {
     expect(body).toBe(
       "<?xml version='1.0' encoding='utf-8'?><SubAccount><appId>ff8080813c37da53013c8054f5123456</appId><friendlyName>hello@163.com</friendlyName></SubAccount>",
     );
+  });
+
+  it('keeps an XML body well-formed, with its appId unchanged, when friendlyName carries closing tags', () => {
+    // Prepare
+    const name = '</friendlyName><appId>x</appId><friendlyName>';
+    const appId = 'ff8080813c37da53013c8054f5123456';
+
+    // Act
+    const body = encodeCloopenBody('xml', { appId, friendlyName: name });
+    const parsed = new XMLParser({ parseTagValue: false, trimValues: false }).parse(body);
+
+    // Assess
+    expect(XMLValidator.validate(body)).toBe(true);
+    expect(body.match(/<appId>/g)).toHaveLength(1);
+    expect(Object.keys(parsed.SubAccount)).toEqual(['appId', 'friendlyName']);
+    expect(parsed.SubAccount.appId).toBe(appId);
+    expect(parsed.SubAccount.friendlyName).toBe(name);
   });
 
   it('escapes XML so a name with markup characters survives a round trip exactly', () => {
