@@ -7,3 +7,8 @@ export class RequestBodyError extends Error {
 export class DuplicateMobileError extends Error {
   override readonly name = 'DuplicateMobileError';
 }
+
+/** The email is taken by another sub-account: the Baijiayun simulator answers code 1 "邮箱已存在". */
+export class DuplicateEmailError extends Error {
+  override readonly name = 'DuplicateEmailError';
+}

@@ -9,6 +9,12 @@ export interface Answer {
 /** The `msg` of an over-limit answer, as the platform words it. */
 export const RATE_LIMIT_MSG = '请求过于频繁，请稍后再试';
 
+/**
+ * The `msg` of code 2001, the same for an unknown master `partner_id` and an unknown `sub_partner_id`: the
+ * platform does not say which account it could not find.
+ */
+export const UNKNOWN_ACCOUNT_MSG = '账号不存在';
+
 /** Success, HTTP 200 with `code` 0. */
 export const ok = (data: unknown = null): Answer => ({ httpStatus: 200, code: 0, msg: '', data });
 
@@ -30,7 +36,7 @@ export const DEFAULT_MESSAGES: Readonly<Record<string, string>> = {
   '404': '接口不存在',
   '1001': '参数错误',
   '1002': '签名错误',
-  '2001': '账号不存在',
+  '2001': UNKNOWN_ACCOUNT_MSG,
   '2002': '账号权限错误',
   '2003': '直播账号未开通或已停用',
 };

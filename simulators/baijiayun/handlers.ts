@@ -1,6 +1,6 @@
 import { parseChinaDateTime } from '../../shared/platforms/china-time.ts';
-import { DuplicateMobileError } from '../errors.ts';
-import { type Answer, fail, ok } from './answers.ts';
+import { DuplicateEmailError, DuplicateMobileError } from '../errors.ts';
+import { type Answer, fail, ok, UNKNOWN_ACCOUNT_MSG } from './answers.ts';
 import { ENDPOINT_FIELDS, type SimEndpoint } from './endpoints.ts';
 import type { BaijiayunSimulatorState, SimAccount } from './state.ts';
 
@@ -68,12 +68,15 @@ function accountInfo(account: SimAccount) {
   };
 }
 
-/** The 1001 text when an account would expire before it takes effect; equal times are accepted. */
+/**
+ * The 1001 text unless an account expires strictly after it takes effect: an `expire_time` equal to the
+ * `effect_time` is refused as well, as the platform does.
+ */
 function expiresBeforeEffect(effect: string | undefined, expire: string | undefined): string | undefined {
   const from = effect === undefined ? undefined : parseChinaDateTime(effect);
   const until = expire === undefined ? undefined : parseChinaDateTime(expire);
-  if (from === undefined || until === undefined || until.getTime() >= from.getTime()) return undefined;
-  return 'expire_time 不能早于 effect_time';
+  if (from === undefined || until === undefined || until.getTime() > from.getTime()) return undefined;
+  return 'expire_time 必须晚于 effect_time';
 }
 
 /** Closing a product line that was never opened leaves it "never opened" (0); otherwise it becomes closed (2). */
@@ -82,8 +85,9 @@ const lineStatus = (current: number, requested: number): number =>
 
 /**
  * The per-endpoint behaviour over the stored accounts: paging in creation order, creation (code 1
- * "手机号已存在" for a taken mobile), 2001 for an unknown sub-account, 2003 for limits on a line not open,
- * 1001 for an `expire_time` before the `effect_time` (the stored one standing in for the one not sent).
+ * "手机号已存在" for a taken mobile, "邮箱已存在" for a taken email, on update too), 2001 for an unknown
+ * sub-account, 2003 for limits on a line not open, 1001 unless `expire_time` is strictly after
+ * `effect_time` (the stored one standing in for the one not sent).
  */
 export function createExecute(state: BaijiayunSimulatorState, settings: HandlerSettings): Execute {
   const { now, defaultPageSize, maxPageSize, overMaxPageSize } = settings;
@@ -137,11 +141,12 @@ export function createExecute(state: BaijiayunSimulatorState, settings: HandlerS
         return ok({ partner_id: String(account.partner_id) });
       } catch (error) {
         if (error instanceof DuplicateMobileError) return fail(1, '手机号已存在');
+        if (error instanceof DuplicateEmailError) return fail(1, '邮箱已存在');
         throw error;
       }
     }
     const account = state.byId(fields.get('sub_partner_id') ?? '');
-    if (!account) return fail(2001, '账号不存在');
+    if (!account) return fail(2001, UNKNOWN_ACCOUNT_MSG);
     switch (endpoint) {
       case 'getAccountInfo':
         return ok(accountInfo(account));
@@ -178,6 +183,9 @@ export function createExecute(state: BaijiayunSimulatorState, settings: HandlerS
         const mobile = fields.get('mobile');
         const holder = mobile === undefined ? undefined : state.byMobile(mobile);
         if (holder && holder !== account) return fail(1, '手机号已存在');
+        const email = fields.get('email');
+        const emailHolder = email === undefined ? undefined : state.byEmail(email);
+        if (emailHolder && emailHolder !== account) return fail(1, '邮箱已存在');
         const backwards = expiresBeforeEffect(
           fields.get('effect_time') ?? account.effect_time,
           fields.get('expire_time') ?? account.expire_time,

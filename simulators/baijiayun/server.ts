@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Fault, FaultQueue, type FaultRule } from '../faults.ts';
@@ -68,7 +69,7 @@ export interface BaijiayunSimulator {
 
 const MAX_BODY = 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -81,7 +82,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -108,13 +109,15 @@ function isFault(value: unknown): value is Fault {
 /**
  * Starts a strict, stateful fake of the Baijiayun `openapi/new_sub` API on 127.0.0.1.
  *
- * It checks, in this order: path (`{code:404}` with HTTP 404), method (POST), content type
- * (form-urlencoded), `partner_id` (2002 when it is not the configured one), the rate window (see
+ * It checks, in this order: path (`{code:404}` with HTTP 404), a UTF-8 body, method (POST), content type
+ * (form-urlencoded, UTF-8), no query parameters, no repeated field, `partner_id` (2001 "账号不存在" when it
+ * is not the configured one, word for word the answer for an unknown sub-account), the rate window (see
  * `rateLimitAnswer`), `timestamp` (10 digits within the window, else code 1 with a timestamp message),
  * `sign` (1002), then every field of the endpoint (1001, unknown fields included), then the operation
- * itself (2001 unknown sub-account, code 1 "手机号已存在", 2003 live line not open, 1001 for an
- * `expire_time` before the `effect_time`, the stored one standing in for the one not sent). Accounts are listed in
- * creation order; status 1 ("使用中") means enabled and within `effect_time`..`expire_time`.
+ * itself (2001 unknown sub-account, code 1 "手机号已存在" or "邮箱已存在", 2003 live line not open, 1001
+ * unless `expire_time` is strictly after `effect_time`, the stored one standing in for the one not sent).
+ * Accounts are listed in creation order; status 1 ("使用中") means enabled and within
+ * `effect_time`..`expire_time`.
  */
 export async function startBaijiayunSimulator(
   options: BaijiayunSimulatorOptions,
@@ -143,8 +146,10 @@ export async function startBaijiayunSimulator(
     overMaxPageSize: options.overMaxPageSize ?? 'cap',
   });
 
-  function answerApi(req: IncomingMessage, endpoint: SimEndpoint, raw: string): Answer {
-    const checked = checkRequest(req, endpoint, raw, checks);
+  function answerApi(req: IncomingMessage, endpoint: SimEndpoint, body: Buffer): Answer {
+    // Bytes that are not UTF-8 would otherwise be read as U+FFFD and stored as if they had been sent.
+    if (!isUtf8(body)) return fail(1001, '请求体编码错误，必须为 UTF-8');
+    const checked = checkRequest(req, endpoint, body.toString('utf8'), checks);
     return 'refusal' in checked ? checked.refusal : execute(endpoint, checked.fields);
   }
 
@@ -165,7 +170,7 @@ export async function startBaijiayunSimulator(
     if (req.method === 'POST' && path === '/__sim/faults') {
       let rule: unknown;
       try {
-        rule = JSON.parse(await readBody(req));
+        rule = JSON.parse((await readBody(req)).toString('utf8'));
       } catch {
         rule = undefined;
       }
@@ -181,7 +186,8 @@ export async function startBaijiayunSimulator(
     const path = new URL(req.url ?? '/', 'http://simulator').pathname;
     if (path.startsWith('/__sim/')) return control(req, res, path);
     const name = /^\/openapi\/new_sub\/([A-Za-z]+)$/.exec(path)?.[1];
-    const raw = await readBody(req);
+    const body = await readBody(req);
+    const raw = body.toString('utf8');
     if (name === undefined || !isEndpoint(name))
       return sendJson(res, 404, envelope(fail(404, '接口不存在', 404)));
     calls.push({ operation: name, fields: Object.fromEntries(new URLSearchParams(raw)) });
@@ -200,7 +206,7 @@ export async function startBaijiayunSimulator(
       const answer = fail(Number(fault.code), fault.message ?? DEFAULT_MESSAGES[fault.code] ?? '操作失败');
       return sendJson(res, statusOf(answer), envelope(answer));
     }
-    const answer = answerApi(req, name, raw);
+    const answer = answerApi(req, name, body);
     if (fault?.kind === 'drop-after-commit') {
       req.socket.destroy();
       return;

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { DuplicateMobileError } from '../errors.ts';
+import { DuplicateEmailError, DuplicateMobileError } from '../errors.ts';
 
 /** A sub-account as the simulator stores it, under the platform's field names. Secrets in clear: it is a fake. */
 export interface SimAccount {
@@ -48,9 +48,10 @@ const DOMAIN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export class BaijiayunSimulatorState {
   readonly accounts = new Map<number, SimAccount>();
 
-  /** Stores a new sub-account with a fresh 8-digit id and random keys; throws on a taken mobile. */
+  /** Stores a new sub-account with a fresh 8-digit id and random keys; throws on a taken mobile or email. */
   add(input: NewSimAccount): SimAccount {
     if (this.byMobile(input.mobile)) throw new DuplicateMobileError(`mobile ${input.mobile} already exists`);
+    if (this.byEmail(input.email)) throw new DuplicateEmailError(`email ${input.email} already exists`);
     let id = randomInt(10_000_000, 100_000_000);
     while (this.accounts.has(id)) id = randomInt(10_000_000, 100_000_000);
     let domain = 'e';
@@ -91,6 +92,12 @@ export class BaijiayunSimulatorState {
 
   byMobile(mobile: string): SimAccount | undefined {
     for (const account of this.accounts.values()) if (account.mobile === mobile) return account;
+    return undefined;
+  }
+
+  /** The account with this email: emails are unique on the platform, like mobiles (login names both). */
+  byEmail(email: string): SimAccount | undefined {
+    for (const account of this.accounts.values()) if (account.email === email) return account;
     return undefined;
   }
 

@@ -11,12 +11,13 @@ import type {
 } from '../../ports/platform.ts';
 import { chinaDateTime, parseChinaDateTime } from '../china-time.ts';
 import { type BaijiayunApi, BaijiayunEndpoints } from './endpoints.ts';
-import { BaijiayunError } from './errors.ts';
+import { BaijiayunError, closeIncompleteError } from './errors.ts';
 import type { BaijiayunCreateInput, BaijiayunPlatform, BaijiayunUpdateInput } from './inputs.ts';
 import { accountFromInput, addParams, flag, lacksRequired, liveLine, videoLine } from './mapping.ts';
 import type { BaijiayunConfig } from './settings.ts';
 import { type BaijiayunClientDeps, BaijiayunTransport } from './transport.ts';
 import {
+  type AccountInfo,
   type AddSubAccountResult,
   accountInfoToSubAccount,
   listItemToSubAccount,
@@ -46,6 +47,27 @@ const STATUS_OF_FILTER: Readonly<Record<0 | 1 | 2, SubAccountStatus>> = {
 const SUPPORTED: ReadonlySet<LifecycleOperation> = new Set(['suspend', 'resume', 'update', 'close']);
 // Messages that name a taken key, whatever code carries them (the doc only promises code 1 with some msg).
 const DUPLICATE_MESSAGE = /已存在|已被注册|已注册|already exist/i;
+
+/**
+ * The `updateSubAccount` times that expire an account now, or `undefined` when it has expired already.
+ * The platform wants `expire_time` strictly after `effect_time` (to the second), so an account whose start
+ * is not at least a second in the past (or unreadable) has its start moved to one second before now: every
+ * call stays valid whatever the account's `effect_time`.
+ */
+function closingTimes(
+  info: AccountInfo,
+  at: Date,
+): { effect_time?: string | undefined; expire_time: string } | undefined {
+  const expire = info.expire_time === undefined ? undefined : parseChinaDateTime(info.expire_time);
+  if (expire !== undefined && expire.getTime() <= at.getTime()) return undefined;
+  const now = Math.floor(at.getTime() / 1000) * 1000;
+  const effect = info.effect_time === undefined ? undefined : parseChinaDateTime(info.effect_time);
+  const started = effect !== undefined && effect.getTime() < now;
+  return {
+    effect_time: started ? undefined : chinaDateTime(new Date(now - 1000)),
+    expire_time: chinaDateTime(new Date(now)),
+  };
+}
 
 function clampPageSize(size: number | undefined): number {
   if (size === undefined || !Number.isFinite(size)) return BAIJIAYUN_MAX_PAGE_SIZE;
@@ -194,22 +216,27 @@ export class BaijiayunRestClient extends BaijiayunEndpoints implements Baijiayun
     return { outcome: 'applied' };
   }
 
+  /**
+   * Closes for good, as far as this platform allows: there is no delete, so the account is expired (the
+   * platform itself then keeps it off, even if someone enables it again) and disabled.
+   *
+   * The order makes a failure either change nothing or be retried: the read comes first (a sub-account
+   * proven gone ends here as `not-found`, which is a close reached); the expiry, the call the platform may
+   * refuse on its merits, comes next, so such a refusal leaves the account as it was; the disable comes
+   * last, and its failure leaves the account expired but enabled, reported as a retryable
+   * `BaijiayunCloseIncompleteError`. A retry reads the expiry already in place and only disables.
+   */
   async close(id: string): Promise<LifecycleResult> {
-    await this.setAccountStatus({ sub_partner_id: id, status: 0 });
-    // There is no delete: an expiry of now makes the platform itself keep the account off even if someone
-    // enables it again. An account that has not started yet would then expire before it starts, which a
-    // strict platform may refuse: its start moves to now too. Every call is idempotent, so a retry after
-    // a failure in between is safe.
     const info = await this.getAccountInfo(id);
-    const at = this.#now();
-    const stamp = chinaDateTime(at);
-    const effect = info.effect_time === undefined ? undefined : parseChinaDateTime(info.effect_time);
-    const startsLater = effect !== undefined && effect.getTime() > at.getTime();
-    await this.updateSubAccount({
-      sub_partner_id: id,
-      effect_time: startsLater ? stamp : undefined,
-      expire_time: stamp,
-    });
+    const expiry = closingTimes(info, this.#now());
+    if (expiry) await this.updateSubAccount({ sub_partner_id: id, ...expiry });
+    try {
+      await this.setAccountStatus({ sub_partner_id: id, status: 0 });
+    } catch (error) {
+      // A sub-account gone by now has nothing left to close; anything else leaves it half-closed.
+      if (error instanceof PlatformError && error.category === 'not-found') throw error;
+      throw closeIncompleteError(id, error);
+    }
     return { outcome: 'applied' };
   }
 

@@ -5,7 +5,13 @@ export {
   BaijiayunRestClient,
   createBaijiayunClient,
 } from './client.ts';
-export { BaijiayunError, type BaijiayunErrorOptions, categoryOf } from './errors.ts';
+export {
+  BaijiayunCloseIncompleteError,
+  BaijiayunError,
+  type BaijiayunErrorOptions,
+  BaijiayunUnknownPartnerError,
+  categoryOf,
+} from './errors.ts';
 export { baijiayunBudgetKey, budgetLimiter, type RateLimiter } from './limiter.ts';
 export { sign, signingString, type WireParams } from './signing.ts';
 export {

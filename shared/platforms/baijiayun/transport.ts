@@ -39,12 +39,15 @@ export interface BaijiayunClientDeps {
 export class BaijiayunTransport {
   /** The clock that stamps `timestamp`; the client judges expiry by it too. */
   readonly now: () => Date;
+  /** The master account every call is made as (for messages). */
+  readonly partnerId: string;
   readonly #config: BaijiayunConfig;
   readonly #deps: BaijiayunClientDeps;
   readonly #limiter: RateLimiter;
 
   constructor(config: BaijiayunConfig, deps: BaijiayunClientDeps = {}) {
     this.now = deps.now ?? (() => new Date());
+    this.partnerId = config.partnerId;
     this.#config = config;
     this.#deps = deps;
     this.#limiter =

@@ -77,7 +77,22 @@ async function start(extra: Partial<BaijiayunSimulatorOptions> = {}) {
     const raw = await response.text();
     return { status: response.status, body: JSON.parse(raw), raw };
   }
-  return { sim, time, post };
+  /** Posts a body exactly as given (already signed), for what `post` cannot express. */
+  async function postRaw(
+    endpoint: string,
+    body: string | Uint8Array,
+    options: { query?: string } = {},
+  ): Promise<Reply> {
+    const query = options.query === undefined ? '' : `?${options.query}`;
+    const response = await fetch(`${sim.baseUrl}/openapi/new_sub/${endpoint}${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    const raw = await response.text();
+    return { status: response.status, body: JSON.parse(raw), raw };
+  }
+  return { sim, time, post, postRaw };
 }
 
 const NEW_ACCOUNT = {
@@ -133,12 +148,86 @@ describe('Baijiayun simulator strictness', () => {
     expect(reply.body.code).toBe(0);
   });
 
-  it('refuses another partner id with 2002', async () => {
+  it('answers an unknown partner id with 2001 账号不存在, the very answer of an unknown sub-account', async () => {
     // Act
-    const reply = await ctx.post('getSubAccountList', {}, { partnerId: '99999999' });
+    const unknownPartner = await ctx.post('getSubAccountList', {}, { partnerId: '99999999' });
+    const unknownSub = await ctx.post('getAccountInfo', { sub_partner_id: '11111111' });
 
     // Assess
-    expect(reply.body.code).toBe(2002);
+    expect(unknownPartner.body).toMatchObject({ code: 2001, msg: '账号不存在', data: null });
+    expect(unknownPartner.body).toMatchObject({ code: unknownSub.body.code, msg: unknownSub.body.msg });
+  });
+
+  it('refuses a repeated sign field with 1001, even when both copies are the right sign', async () => {
+    // Prepare
+    const fields = signed({ partner_id: PARTNER_ID, timestamp: ctx.time.seconds() });
+    const body = `${new URLSearchParams(fields).toString()}&sign=${fields.sign}`;
+
+    // Act
+    const reply = await ctx.postRaw('getSubAccountList', body);
+
+    // Assess
+    expect(reply.body.code).toBe(1001);
+  });
+
+  it('refuses parameters sent in the query string instead of the form body with 1001', async () => {
+    // Prepare
+    const fields = signed({ partner_id: PARTNER_ID, timestamp: ctx.time.seconds() });
+
+    // Act
+    const reply = await ctx.postRaw('getSubAccountList', new URLSearchParams(fields).toString(), {
+      query: 'status=1',
+    });
+
+    // Assess
+    expect(reply.body.code).toBe(1001);
+  });
+
+  it('refuses a content type with a charset other than UTF-8', async () => {
+    // Act
+    const reply = await ctx.post(
+      'getSubAccountList',
+      {},
+      { contentType: 'application/x-www-form-urlencoded; charset=GBK' },
+    );
+
+    // Assess
+    expect(reply.body.code).toBe(1001);
+  });
+
+  it('refuses a form whose bytes, raw or percent-encoded, are not UTF-8 with 1001 and stores nothing', async () => {
+    // Prepare: 张 in GBK is D5 C5, which is not UTF-8.
+    const fields = signed({ partner_id: PARTNER_ID, timestamp: ctx.time.seconds(), ...NEW_ACCOUNT });
+    const body = `${new URLSearchParams(fields).toString()}&contacts=%D5%C5`;
+    const rawBytes = Buffer.concat([
+      Buffer.from(`${new URLSearchParams(fields).toString()}&contacts=`),
+      Buffer.from([0xd5, 0xc5]),
+    ]);
+
+    // Act
+    const reply = await ctx.postRaw('addSubAccount', body);
+    const rawReply = await ctx.postRaw('addSubAccount', rawBytes);
+
+    // Assess
+    expect(reply.body.code).toBe(1001);
+    expect(rawReply.body.code).toBe(1001);
+    expect(ctx.sim.state.accounts.size).toBe(0);
+  });
+
+  it('refuses an unknown field on every endpoint, not only on addSubAccount', async () => {
+    // Prepare
+    const account = ctx.sim.state.add(NEW_ACCOUNT);
+    const id = String(account.partner_id);
+
+    // Act
+    const list = await ctx.post('getSubAccountList', { keyword: 'x' });
+    const info = await ctx.post('getAccountInfo', { sub_partner_id: id, with_keys: '1' });
+    const update = await ctx.post('updateSubAccount', { sub_partner_id: id, nickname: 'x' });
+    const status = await ctx.post('setAccountStatus', { sub_partner_id: id, status: '0', reason: 'x' });
+
+    // Assess
+    expect([list, info, update, status].map((reply) => reply.body.code)).toEqual([1001, 1001, 1001, 1001]);
+    expect(account).toMatchObject({ enabled: true, contacts: '' });
   });
 
   it('refuses a signature made with another key, or over other fields, with 1002', async () => {
@@ -234,6 +323,64 @@ describe('Baijiayun simulator state', () => {
     expect(data.product_status).toBeUndefined();
   });
 
+  it('refuses an email another account already uses with code 1, on add and on update', async () => {
+    // Prepare
+    const holder = ctx.sim.state.add(NEW_ACCOUNT);
+    const other = ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13800000002', email: 'b@example.com' });
+
+    // Act
+    const add = await ctx.post('addSubAccount', { ...NEW_ACCOUNT, mobile: '13800000003' });
+    const update = await ctx.post('updateSubAccount', {
+      sub_partner_id: String(other.partner_id),
+      email: holder.email,
+    });
+    const own = await ctx.post('updateSubAccount', {
+      sub_partner_id: String(holder.partner_id),
+      email: holder.email,
+    });
+
+    // Assess
+    expect(add.body).toMatchObject({ code: 1, msg: '邮箱已存在', data: null });
+    expect(update.body).toMatchObject({ code: 1, msg: '邮箱已存在', data: null });
+    expect(own.body.code).toBe(0);
+    expect(ctx.sim.state.accounts.size).toBe(2);
+    expect(other.email).toBe('b@example.com');
+  });
+
+  it('refuses an expire_time equal to the effect_time (it must be strictly after), on add and on update', async () => {
+    // Prepare
+    const account = ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13900000009' });
+    const id = String(account.partner_id);
+
+    // Act
+    const add = await ctx.post('addSubAccount', {
+      ...NEW_ACCOUNT,
+      effect_time: '2024-06-01 00:00:00',
+      expire_time: '2024-06-01 00:00:00',
+    });
+    const both = await ctx.post('updateSubAccount', {
+      sub_partner_id: id,
+      effect_time: '2024-05-01 08:00:00',
+      expire_time: '2024-05-01 08:00:00',
+    });
+    const againstStored = await ctx.post('updateSubAccount', {
+      sub_partner_id: id,
+      expire_time: NEW_ACCOUNT.effect_time,
+    });
+    const oneSecondAfter = await ctx.post('updateSubAccount', {
+      sub_partner_id: id,
+      effect_time: '2024-05-01 07:59:59',
+      expire_time: '2024-05-01 08:00:00',
+    });
+
+    // Assess
+    expect(add.body).toMatchObject({ code: 1001, data: null });
+    expect(both.body.code).toBe(1001);
+    expect(againstStored.body.code).toBe(1001);
+    expect(oneSecondAfter.body.code).toBe(0);
+    expect(ctx.sim.state.accounts.size).toBe(1);
+  });
+
   it('refuses a second account with the same mobile with code 1', async () => {
     // Prepare
     await ctx.post('addSubAccount', NEW_ACCOUNT);
@@ -249,7 +396,8 @@ describe('Baijiayun simulator state', () => {
   it('lists in the documented shape, caps the page size silently and pages in creation order', async () => {
     // Prepare
     const mobiles = Array.from({ length: 10 }, (_, i) => `1390000000${i}`);
-    for (const mobile of mobiles) ctx.sim.state.add({ ...NEW_ACCOUNT, mobile });
+    for (const mobile of mobiles)
+      ctx.sim.state.add({ ...NEW_ACCOUNT, mobile, email: `${mobile}@example.com` });
 
     // Act
     const first = await ctx.post('getSubAccountList', { page: '1', page_size: '100' });
@@ -298,7 +446,7 @@ describe('Baijiayun simulator state', () => {
     const both = await ctx.post('updateSubAccount', {
       sub_partner_id: id,
       effect_time: '2023-01-01 00:00:00',
-      expire_time: '2023-01-01 00:00:00',
+      expire_time: '2023-01-01 00:00:01',
     });
 
     // Assess
@@ -307,14 +455,27 @@ describe('Baijiayun simulator state', () => {
     expect(effectOnly.body.code).toBe(1001);
     expect(both.body.code).toBe(0);
     expect(ctx.sim.state.accounts.size).toBe(1);
-    expect(account).toMatchObject({ effect_time: '2023-01-01 00:00:00', expire_time: '2023-01-01 00:00:00' });
+    expect(account).toMatchObject({ effect_time: '2023-01-01 00:00:00', expire_time: '2023-01-01 00:00:01' });
   });
 
   it('filters by status: disabled and expired accounts are "stopped", the rest "in use"', async () => {
     // Prepare
-    const active = ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13900000001' });
-    const disabled = ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13900000002' });
-    ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: '13900000003', expire_time: '2024-04-30 23:59:59' });
+    const active = ctx.sim.state.add({
+      ...NEW_ACCOUNT,
+      mobile: '13900000001',
+      email: '13900000001@example.com',
+    });
+    const disabled = ctx.sim.state.add({
+      ...NEW_ACCOUNT,
+      mobile: '13900000002',
+      email: '13900000002@example.com',
+    });
+    ctx.sim.state.add({
+      ...NEW_ACCOUNT,
+      mobile: '13900000003',
+      email: '13900000003@example.com',
+      expire_time: '2024-04-30 23:59:59',
+    });
     await ctx.post('setAccountStatus', { sub_partner_id: String(disabled.partner_id), status: '0' });
 
     // Act
@@ -393,7 +554,8 @@ describe('Baijiayun simulator options for what the document leaves open', () => 
   it('refuses a page_size over its maximum with 1001 when told to, and serves its default without one', async () => {
     // Prepare
     const ctx = await start({ maxPageSize: 5, overMaxPageSize: 'refuse', defaultPageSize: 3 });
-    for (let i = 0; i < 8; i++) ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: `1390000000${i}` });
+    for (let i = 0; i < 8; i++)
+      ctx.sim.state.add({ ...NEW_ACCOUNT, mobile: `1390000000${i}`, email: `u${i}@example.com` });
 
     try {
       // Act

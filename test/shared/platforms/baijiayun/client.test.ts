@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../../../shared/domain/errors.ts';
@@ -203,6 +204,20 @@ describe('Baijiayun client against the simulator', () => {
     // Assess
     expect(result).toEqual({ outcome: 'already-exists', naturalKey: mobileAt(29) });
     expect(sim.state.accounts.size).toBe(30);
+  });
+
+  it('fails for good, adopting nothing, when another account already uses the email', async () => {
+    // Prepare
+    seed(sim, 3);
+    const taken = { ...INPUT, email: 'u1@example.com' };
+
+    // Act
+    const error = await rejection(client.create(taken));
+
+    // Assess
+    expect(error).toMatchObject({ code: '1', vendorMessage: '邮箱已存在', operation: 'addSubAccount' });
+    expect(classifyFailure(error)).toBe('permanent');
+    expect(sim.state.accounts.size).toBe(3);
   });
 
   it('rethrows a code-1 refusal when no account has the mobile', async () => {
@@ -474,11 +489,11 @@ describe('Baijiayun client against the simulator', () => {
     expect(ops(sim)).toEqual([
       'setAccountStatus',
       'setAccountStatus',
-      'setAccountStatus',
       'getAccountInfo',
       'updateSubAccount',
+      'setAccountStatus',
     ]);
-    expect(sim.calls.at(-1)?.fields).not.toHaveProperty('effect_time');
+    expect(sim.calls.at(-2)?.fields).not.toHaveProperty('effect_time');
     clock.at += 1_000;
     expect((await client.get(id))?.status).toBe('suspended');
     expect([...client.supports].sort()).toEqual(['close', 'resume', 'suspend', 'update']);
@@ -741,8 +756,8 @@ describe('Baijiayun client failures', () => {
     await retrying.masterAccountInfo();
     await retrying.suspend('12345678').catch(() => undefined);
 
-    // Assess
-    expect(slots).toBe(3);
+    // Assess: two list attempts, the suspend, and the list call that proves its 2001 is about the sub-account.
+    expect(slots).toBe(4);
   });
 });
 
@@ -885,28 +900,208 @@ describe('Baijiayun client keeping what an update or close does not mention', ()
     expect(stored.company).toBe('');
   });
 
-  it('closes an account that has not started yet by moving its start to now as well', async () => {
-    // Prepare
-    const stored = sim.state.add({
+  const startingAt = (effect: string, expire = '2030-01-01 00:00:00') =>
+    sim.state.add({
       mobile: mobileAt(2),
       email: 'f@example.com',
       password: 'seeded-pw',
-      effect_time: '2025-01-01 00:00:00',
-      expire_time: '2030-01-01 00:00:00',
+      effect_time: effect,
+      expire_time: expire,
     });
-    const id = String(stored.partner_id);
+
+  it.each([
+    ['has not started yet', '2025-01-01 00:00:00'],
+    ['starts this very second', '2024-05-01 08:00:00'],
+  ])(
+    'closes an account that %s with every call valid: its start moves to just before its new expiry',
+    async (_when, effect) => {
+      // Prepare
+      const stored = startingAt(effect);
+      const id = String(stored.partner_id);
+
+      // Act
+      const result = await client.close(id);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'applied' });
+      expect(ops(sim)).toEqual(['getAccountInfo', 'updateSubAccount', 'setAccountStatus']);
+      expect(stored).toMatchObject({
+        enabled: false,
+        effect_time: '2024-05-01 07:59:59',
+        expire_time: '2024-05-01 08:00:00',
+      });
+    },
+  );
+
+  it('leaves the expiry of an account that has already expired as it is, and only disables it', async () => {
+    // Prepare
+    const stored = startingAt('2024-01-01 00:00:00', '2024-03-01 00:00:00');
 
     // Act
-    const result = await client.close(id);
+    const result = await client.close(String(stored.partner_id));
 
     // Assess
     expect(result).toEqual({ outcome: 'applied' });
-    expect(ops(sim)).toEqual(['setAccountStatus', 'getAccountInfo', 'updateSubAccount']);
+    expect(ops(sim)).toEqual(['getAccountInfo', 'setAccountStatus']);
+    expect(stored).toMatchObject({ enabled: false, expire_time: '2024-03-01 00:00:00' });
+  });
+
+  it('changes nothing, and fails for good, when the platform refuses the first change of a close', async () => {
+    // Prepare
+    const stored = startingAt('2025-01-01 00:00:00');
+    sim.inject({ operation: 'updateSubAccount', fault: { kind: 'vendor-error', code: '1001' } });
+
+    // Act
+    const error = await rejection(client.close(String(stored.partner_id)));
+
+    // Assess
+    expect(error).toMatchObject({ code: '1001', category: 'invalid-request', operation: 'updateSubAccount' });
+    expect(classifyFailure(error)).toBe('permanent');
+    expect(stored).toMatchObject({
+      enabled: true,
+      effect_time: '2025-01-01 00:00:00',
+      expire_time: '2030-01-01 00:00:00',
+    });
+  });
+
+  it('reports a close that failed half-way as retryable, and a retry completes it without redoing the first half', async () => {
+    // Prepare: the expiry goes through, then the platform refuses the disable with a code that is permanent
+    // on its own.
+    const stored = startingAt('2025-01-01 00:00:00');
+    const id = String(stored.partner_id);
+    sim.inject({ operation: 'setAccountStatus', fault: { kind: 'vendor-error', code: '2003' } });
+
+    // Act
+    const error = await rejection(client.close(id));
+    const halfWay = { ...stored };
+    sim.calls.length = 0;
+    clock.at += 5_000;
+    const retried = await client.close(id);
+
+    // Assess
+    expect(error).toMatchObject({ operation: 'setAccountStatus', outcomeUnknown: true });
+    expect(error.cause).toMatchObject({ code: '2003' });
+    expect(classifyFailure(error)).toBe('retryable');
+    expect(halfWay).toMatchObject({ enabled: true, expire_time: '2024-05-01 08:00:00' });
+    expect(retried).toEqual({ outcome: 'applied' });
+    expect(ops(sim)).toEqual(['getAccountInfo', 'setAccountStatus']);
     expect(stored).toMatchObject({
       enabled: false,
-      effect_time: '2024-05-01 08:00:00',
+      effect_time: '2024-05-01 07:59:59',
       expire_time: '2024-05-01 08:00:00',
     });
+  });
+});
+
+describe('Baijiayun client telling an unknown partner id from an unknown sub-account (both 2001)', () => {
+  let sim: BaijiayunSimulator;
+  let client: BaijiayunClient;
+  let wrongPartner: BaijiayunClient;
+  beforeAll(async () => {
+    sim = await startSim();
+    client = clientFor(sim, {}, { readRetries: 0 });
+    wrongPartner = clientFor(sim, { partnerId: '99999999' }, { readRetries: 0 });
+  });
+  afterEach(() => {
+    sim.reset();
+    clock.at = START;
+  });
+  afterAll(() => sim.close());
+
+  it('refuses to read a sub-account with a wrong partner id, naming the partner id, instead of answering none', async () => {
+    // Prepare
+    seed(sim, 1);
+    const id = String(sim.state.byMobile(mobileAt(0))?.partner_id);
+
+    // Act
+    const error = await rejection(wrongPartner.get(id));
+
+    // Assess
+    expect(error).toMatchObject({ code: '2001', category: 'authentication' });
+    expect(error.message).toContain('partner_id 99999999');
+    expect(classifyFailure(error)).toBe('permanent');
+    expect(ops(sim)).toEqual(['getAccountInfo', 'getSubAccountList']);
+  });
+
+  it('never reports a close as done with a wrong partner id, and leaves the sub-account as it was', async () => {
+    // Prepare
+    seed(sim, 1);
+    const account = sim.state.byMobile(mobileAt(0));
+    const id = String(account?.partner_id);
+
+    // Act
+    const close = await rejection(wrongPartner.close(id));
+    const suspend = await rejection(wrongPartner.suspend(id));
+
+    // Assess
+    expect(close).toMatchObject({ category: 'authentication' });
+    expect(suspend).toMatchObject({ category: 'authentication' });
+    expect(account).toMatchObject({ enabled: true, expire_time: '2030-01-01 00:00:00' });
+  });
+
+  it('reports the master account check and the list as authentication failures with a wrong partner id', async () => {
+    // Act
+    const info = await rejection(wrongPartner.masterAccountInfo());
+    const list = await rejection(collect(wrongPartner.list()));
+
+    // Assess
+    expect(info).toMatchObject({ code: '2001', category: 'authentication' });
+    expect(list).toMatchObject({ code: '2001', category: 'authentication' });
+  });
+
+  it('answers none for an unknown sub-account once a list call proved the partner id works', async () => {
+    // Act
+    const missing = await client.get('11111111');
+    const closeError = await rejection(client.close('11111111'));
+
+    // Assess
+    expect(missing).toBeUndefined();
+    expect(closeError).toMatchObject({ code: '2001', category: 'not-found' });
+    expect(ops(sim)).toEqual(['getAccountInfo', 'getSubAccountList', 'getAccountInfo', 'getSubAccountList']);
+  });
+
+  it('does not conclude anything when the proof itself fails transiently: the error stays retryable', async () => {
+    // Prepare
+    sim.inject({ operation: 'getSubAccountList', fault: { kind: 'http-error', status: 503 } });
+
+    // Act
+    const error = await rejection(client.get('11111111'));
+
+    // Assess
+    expect(error).toMatchObject({ category: 'server', operation: 'getSubAccountList' });
+    expect(classifyFailure(error)).toBe('retryable');
+  });
+});
+
+describe('Baijiayun client on recorded 2001 answers', () => {
+  it('reads 2001 to every call, the list included, as a wrong partner id, never as a missing sub-account', async () => {
+    // Prepare
+    const recorded = readFileSync(new URL('../../../fixtures/baijiayun/error-2001.json', import.meta.url));
+    const asked: string[] = [];
+    const fetch = async (input: string | URL | Request) => {
+      asked.push(String(input).split('/').at(-1) ?? '');
+      return new Response(recorded, { headers: { 'content-type': 'application/json' } });
+    };
+    const client = createBaijiayunClient(
+      {
+        baseUrl: 'http://127.0.0.1:9',
+        partnerId: PARTNER_ID,
+        partnerKey: new Secret(PARTNER_KEY),
+        timeoutMs: 2_000,
+        rateLimitRequests: 180,
+      },
+      { fetch, now, limiter: unlimited(), readRetries: 0 },
+    );
+
+    // Act
+    const got = await rejection(client.get('87434923'));
+    const closed = await rejection(client.close('87434923'));
+
+    // Assess
+    expect(got).toMatchObject({ code: '2001', category: 'authentication' });
+    expect(got.message).toContain(`partner_id ${PARTNER_ID}`);
+    expect(closed).toMatchObject({ code: '2001', category: 'authentication' });
+    expect(asked).toEqual(['getAccountInfo', 'getSubAccountList', 'getAccountInfo', 'getSubAccountList']);
   });
 });
 
@@ -1004,7 +1199,7 @@ describe('Baijiayun client when refusals come with HTTP 500', () => {
     // Assess
     expect(refused).toMatchObject({ code: '1001', category: 'invalid-request', outcomeUnknown: false });
     expect(missing).toBeUndefined();
-    expect(ops(sim)).toEqual(['setCreditMoney', 'getAccountInfo']);
+    expect(ops(sim)).toEqual(['setCreditMoney', 'getAccountInfo', 'getSubAccountList']);
   });
 
   it('keeps a 500 without a readable body a server error with an unknown outcome', async () => {

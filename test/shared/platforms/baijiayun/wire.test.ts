@@ -329,6 +329,19 @@ describe('Baijiayun vendor codes', () => {
     expect(classifyFailure(error)).toBe(retry);
   });
 
+  it.each(['getSubAccountList', 'addSubAccount'] as const)(
+    'reads the recorded 2001 answer to %s, which names no sub-account, as an unknown partner id: authentication',
+    (operation) => {
+      // Act
+      const error = failure(() => interpretAnswer(operation, fixture('error-2001'), decodeNothing));
+
+      // Assess
+      expect(error).toMatchObject({ code: '2001', category: 'authentication', vendorMessage: '账号不存在' });
+      expect(error.message).toMatch(/partner_id/);
+      expect(classifyFailure(error)).toBe('permanent');
+    },
+  );
+
   it.each([
     ['请求过于频繁，请稍后再试', 'rate-limited'],
     ['接口限流', 'rate-limited'],
