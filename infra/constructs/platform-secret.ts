@@ -1,4 +1,5 @@
 import { SecretValue, Validations } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { settingsPatterns } from '../platform-settings.ts';
@@ -7,6 +8,8 @@ import { settingsPatterns } from '../platform-settings.ts';
 export interface PlatformSecretProps {
   /** The secret's initial JSON object (see `platformSecretPlaceholder` in `infra/platform-settings.ts`). */
   readonly placeholder: Readonly<Record<string, string>>;
+  /** Encrypts the secret. Default: the AWS-managed `aws/secretsmanager` key. */
+  readonly encryptionKey?: kms.IKey | undefined;
 }
 
 /**
@@ -29,6 +32,7 @@ export class PlatformSecret extends Construct {
       // Placeholders only, no secret: CloudFormation writes this value once, at creation. Operators' values
       // survive later deploys as long as this template text does not change, so never edit it in place.
       secretStringValue: SecretValue.unsafePlainText(JSON.stringify(props.placeholder)),
+      encryptionKey: props.encryptionKey,
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,6 +11,7 @@ import { QUARANTINE_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
 import { scheduleFunction } from './schedule.ts';
+import { grantSecretValueRead } from './secret-read.ts';
 
 const PROBE_ENTRY = fileURLToPath(new URL('../../functions/probe-quarantined-platforms.ts', import.meta.url));
 
@@ -20,6 +22,8 @@ export interface QuarantineProberProps {
   readonly platformSecret: secretsmanager.ISecret;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   readonly logRetention?: logs.RetentionDays | undefined;
+  /** Encrypts the function's log group (see `ProvisioningFunctionProps.logEncryptionKey`). */
+  readonly logEncryptionKey?: kms.IKey | undefined;
 }
 
 /**
@@ -40,6 +44,7 @@ export class QuarantineProber extends Construct {
       memorySize: 256,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: props.logEncryptionKey,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         QUEUE_URL: props.queue.queueUrl,
@@ -66,7 +71,7 @@ export class QuarantineProber extends Construct {
     );
     // It calls the platforms: its calls draw on the same rate budgets as the handler's.
     props.ledger.grantRateBudget(role);
-    props.platformSecret.grantRead(role);
+    grantSecretValueRead(props.platformSecret, role);
 
     scheduleFunction(
       this,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,6 +10,7 @@ import { DRIFT_PARTITION_PREFIX } from '../../shared/ledger/table.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ProvisioningFunction } from './provisioning-function.ts';
 import { scheduleFunction } from './schedule.ts';
+import { grantSecretValueRead } from './secret-read.ts';
 
 const RECONCILE_ENTRY = fileURLToPath(new URL('../../functions/reconcile-accounts.ts', import.meta.url));
 
@@ -20,6 +22,8 @@ export interface ReconciliationProps {
   readonly schedule: string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   readonly logRetention?: logs.RetentionDays | undefined;
+  /** Encrypts the function's log group (see `ProvisioningFunctionProps.logEncryptionKey`). */
+  readonly logEncryptionKey?: kms.IKey | undefined;
 }
 
 /**
@@ -42,6 +46,7 @@ export class Reconciliation extends Construct {
       memorySize: 512,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: props.logEncryptionKey,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         VENDOR_SECRET_ARN: props.platformSecret.secretArn,
@@ -62,7 +67,7 @@ export class Reconciliation extends Construct {
     );
     // It calls the platforms: its calls draw on the same rate budgets as the handler's.
     props.ledger.grantRateBudget(role);
-    props.platformSecret.grantRead(role);
+    grantSecretValueRead(props.platformSecret, role);
 
     this.schedule = scheduleFunction(
       this,
