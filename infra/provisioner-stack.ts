@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,6 +13,7 @@ import { platformModules, platformNames } from '../shared/platforms/registry.ts'
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
+import { LogsEncryptionKey } from './constructs/logs-encryption-key.ts';
 import { addOperationsAlarms } from './constructs/operations-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
@@ -73,7 +73,14 @@ export interface ProvisionerStackProps extends StackProps {
   readonly reconcile?: ReconcileProps | undefined;
   /** An email address the alarm topic notifies (context `alarmEmail`); none by default. */
   readonly alarmEmail?: string | undefined;
+  /**
+   * An existing IAM role that may Decrypt with the credentials key besides the handler (context
+   * `breakGlassRoleArn`); none by default.
+   */
+  readonly breakGlassRoleArn?: string | undefined;
 }
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /** Tunables of the reconciliation. */
 export interface ReconcileProps {
@@ -129,6 +136,9 @@ function integerSetting(name: string, value: number, min = 1, max = Number.MAX_S
  * subscribe to the `AlarmTopicArn` topic. The secrets are created without a value, so no deploy writes one.
  * Producers need `sqs:SendMessage` on the queue and `kms:GenerateDataKey` + `kms:Decrypt` on `QueueKeyArn`.
  *
+ * Data protection: credentials only the handler (and a break-glass role) can open, the vendor secret and the
+ * log groups under customer-managed keys, queues, secret, keys, table and logs retained on stack deletion.
+ *
  * The constructs it composes create their resources directly in the stack, so the logical IDs are those of
  * the resources' own construct ids (`ProvisioningQueue`, `LedgerTable`, `HandlerRole`, ...).
  */
@@ -171,7 +181,16 @@ export class ProvisionerStack extends Stack {
       1000,
     );
 
-    const credentials = new CredentialsSealingKey(this, 'Credentials');
+    if (props.breakGlassRoleArn !== undefined && !ROLE_ARN.test(props.breakGlassRoleArn)) {
+      throw new InfraConfigurationError(
+        `breakGlassRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${props.breakGlassRoleArn}`,
+        'breakGlassRoleArn',
+      );
+    }
+    const credentials = new CredentialsSealingKey(this, 'Credentials', {
+      breakGlassRoleArn: props.breakGlassRoleArn,
+    });
+    const logsKey = new LogsEncryptionKey(this, 'Logs').key;
     this.credentialsKey = credentials.key;
 
     const queues = new QueueWithDlq(this, 'ProvisioningQueues', {
@@ -190,7 +209,18 @@ export class ProvisionerStack extends Stack {
     const ledger = new LedgerTable(this, 'Ledger');
     this.table = ledger.table;
 
-    this.platformSecrets = new PlatformSecrets(this, 'Vendor', { platforms: PLATFORM_SECRETS });
+    // A customer-managed key, so reading the vendor credentials takes a grant on it besides Secrets Manager
+    // rights, and every read is in CloudTrail under this key.
+    const secretKey = new kms.Key(this, 'VendorSecretKey', {
+      description: 'Encrypts the vendor API settings secrets of the provisioning pipeline',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
+    });
+    this.platformSecrets = new PlatformSecrets(this, 'Vendor', {
+      platforms: PLATFORM_SECRETS,
+      encryptionKey: secretKey,
+    });
 
     const handler = new ProvisioningFunction(this, 'Handler', {
       functionId: 'ProcessProvisioningRequests',
@@ -200,6 +230,7 @@ export class ProvisionerStack extends Stack {
       timeout: HANDLER_TIMEOUT,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: logsKey,
       environment: {
         LEDGER_TABLE_NAME: this.table.tableName,
         QUEUE_URL: this.queue.queueUrl,
@@ -214,19 +245,32 @@ export class ProvisionerStack extends Stack {
     });
     this.handler = handler.function;
 
-    // The event source grants consumption (Receive, Delete, ChangeMessageVisibility for the handler's retry
-    // backoff, GetQueueAttributes) and kms:Decrypt on the queue key.
-    this.handler.addEventSource(
-      new SqsEventSource(this.queue, {
+    // The mapping SqsEventSource would make (same construct id, so the same logical ID), without its
+    // grantConsumeMessages, which adds sqs:GetQueueUrl: queues.grantConsume grants what the poller and the
+    // handler use (Receive, Delete, ChangeMessageVisibility for the retry backoff, GetQueueAttributes) and
+    // kms:Decrypt on the queue key.
+    const mapping = this.handler.addEventSourceMapping(
+      `SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`,
+      {
+        eventSourceArn: this.queue.queueArn,
         batchSize: 10,
         // Partial batch responses: a failed request (and, FIFO, the rest of its group) is retried alone.
         reportBatchItemFailures: true,
         maxConcurrency,
-      }),
+      },
     );
-    // Least privilege for the ledger: the handler reads, creates and updates items of the base table. It
-    // never scans, the state index serves only the CLI, and it deletes nothing but its own natural-key
-    // claims (a Baijiayun mobile change gives the old mobile up): histories are append-only.
+    queues.grantConsume(handler.role);
+    Validations.of(mapping).acknowledge({
+      id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      reason: `Lambda offers on-failure destinations for stream and Kafka event sources, not for SQS: a request that keeps failing moves to ${PROVISIONING_DLQ_NAME} after maxReceiveCount receives, which the stack alarms on.`,
+    });
+    Validations.of(this.handler).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason: `Only the SQS event source mapping invokes the handler, synchronously, and a function dead-letter queue catches asynchronous invocations only; requests that keep failing move to ${PROVISIONING_DLQ_NAME}.`,
+    });
+    // Least privilege for the ledger: the handler reads, creates and updates items of the base table by key.
+    // It never queries or scans, the state index serves only the CLI, and it deletes nothing but its own
+    // natural-key claims (a Baijiayun mobile change gives the old mobile up) and its own parkings.
     ledger.grantItemReadWrite(handler.role);
     ledger.grantClaimRelease(handler.role);
     ledger.grantUnpark(handler.role);
@@ -264,6 +308,7 @@ export class ProvisionerStack extends Stack {
       maxActionsPerRun: integerSetting('sweep.maxActionsPerRun', sweep.maxActionsPerRun ?? 500, 1),
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: logsKey,
     });
 
     const reconcile = props.reconcile ?? {};
@@ -281,6 +326,7 @@ export class ProvisionerStack extends Stack {
       schedule: reconcile.schedule ?? 'rate(1 day)',
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: logsKey,
     });
 
     const prober = new QuarantineProber(this, 'QuarantineProber', {
@@ -289,6 +335,7 @@ export class ProvisionerStack extends Stack {
       platformSecrets: this.platformSecrets,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: logsKey,
     });
     addOperationsAlarms(alarms, {
       balanceThresholds: reconcile.balanceThresholds ?? {},
@@ -306,7 +353,12 @@ export class ProvisionerStack extends Stack {
           'alarmEmail',
         );
       }
-      this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+      const subscription = this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless::Serverless-SNSRedrivePolicy',
+        reason:
+          'An alarm notification that cannot be mailed loses nothing: the alarm stays in its state in CloudWatch and on the Operations dashboard, and a dead-letter queue of undelivered alarm mails would be a second inbox nobody reads.',
+      });
     }
     new OperationsDashboard(this, 'Operations', {
       queues,

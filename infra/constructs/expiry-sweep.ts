@@ -32,6 +32,8 @@ export interface ExpirySweepProps {
   readonly maxActionsPerRun: number;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   readonly logRetention?: logs.RetentionDays | undefined;
+  /** Encrypts the function's log group (see `ProvisioningFunctionProps.logEncryptionKey`). */
+  readonly logEncryptionKey?: kms.IKey | undefined;
 }
 
 /**
@@ -58,6 +60,7 @@ export class ExpirySweep extends Construct {
       memorySize: 256,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: props.logEncryptionKey,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         QUEUE_URL: props.queue.queueUrl,

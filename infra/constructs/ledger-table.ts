@@ -54,20 +54,16 @@ export class LedgerTable extends Construct {
   }
 
   /**
-   * Lets `grantee` read, create and update items of the base table and query its partitions (statement
-   * `LedgerReadWrite`): no scan, no index, no delete. Histories are append-only.
+   * Lets `grantee` read, create and update items of the base table (statement `LedgerReadWrite`): no query,
+   * scan, index or delete. Histories are append-only. For the handler, whose request path reads by key
+   * (GetItem, BatchGetItem) and never lists: listing a partition is the CLI's, the sweep's, the
+   * reconciliation's and the prober's, each with a grant of its own.
    */
   grantItemReadWrite(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LedgerReadWrite',
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:Query',
-        ],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [this.table.tableArn],
       }),
     );

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -21,6 +22,8 @@ export interface QuarantineProberProps {
   readonly platformSecrets: PlatformSecrets;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   readonly logRetention?: logs.RetentionDays | undefined;
+  /** Encrypts the function's log group (see `ProvisioningFunctionProps.logEncryptionKey`). */
+  readonly logEncryptionKey?: kms.IKey | undefined;
 }
 
 /**
@@ -41,6 +44,7 @@ export class QuarantineProber extends Construct {
       memorySize: 256,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: props.logEncryptionKey,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         QUEUE_URL: props.queue.queueUrl,

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -33,7 +34,7 @@ export interface QueueWithDlqProps {
 
 /**
  * A high-throughput FIFO queue and its FIFO dead-letter queue, both encrypted with one customer-managed KMS
- * key and refusing requests without TLS. Producers set `MessageGroupId` and `MessageDeduplicationId`.
+ * key, refusing requests without TLS, and retained when the stack is deleted. Producers set `MessageGroupId` and `MessageDeduplicationId`.
  *
  * The resources are created in `scope`, beside this construct rather than under it, so that they keep the
  * logical IDs and construct paths they had before this construct existed; this construct's own node stays
@@ -44,7 +45,10 @@ export class QueueWithDlq extends Construct {
   readonly queue: sqs.Queue;
   /** Where a message lands after {@link QueueWithDlqProps.maxReceiveCount} failed deliveries. */
   readonly deadLetterQueue: sqs.Queue;
-  /** Encrypts both queues: producers need `kms:GenerateDataKey` and `kms:Decrypt` on it. */
+  /**
+   * Encrypts both queues. Producers need `kms:GenerateDataKey` and `kms:Decrypt` on it (SQS asks KMS for a
+   * data key for SendMessage, and decrypts a cached one); consumers need `kms:Decrypt`.
+   */
   readonly key: kms.IKey;
   /** {@link QueueWithDlqProps.queueName}, as plain text (`queue.queueName` is a deploy-time reference). */
   readonly queueName: string;
@@ -78,6 +82,12 @@ export class QueueWithDlq extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
+      // Retained when the stack is deleted: requests waiting here are someone's signup.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason: `This is the dead-letter queue of ${props.queueName}, the last stop: its messages stay 14 days for an operator to inspect and redrive to the queue, and a dead-letter queue of its own would only move them out of sight.`,
     });
 
     this.queue = new sqs.Queue(scope, props.ids?.queue ?? `${id}Queue`, {
@@ -95,6 +105,36 @@ export class QueueWithDlq extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
+      // Retained when the stack is deleted: it may still hold requests nobody has applied yet.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+  }
+
+  /**
+   * Lets `grantee` consume {@link queue} as a Lambda event source does, and nothing more (statements
+   * `ConsumeRequests` and `OpenRequests`): receive, delete, change visibility (the handler's retry backoff
+   * and releases) and read attributes (the event source mapping checks the queue), and Decrypt on the key.
+   * Unlike `grantConsumeMessages`, no `sqs:GetQueueUrl`: consumers get the URL from their environment.
+   */
+  grantConsume(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConsumeRequests',
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+        ],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OpenRequests',
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+      }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
@@ -21,6 +22,8 @@ export interface ReconciliationProps {
   readonly schedule: string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   readonly logRetention?: logs.RetentionDays | undefined;
+  /** Encrypts the function's log group (see `ProvisioningFunctionProps.logEncryptionKey`). */
+  readonly logEncryptionKey?: kms.IKey | undefined;
 }
 
 /**
@@ -43,6 +46,7 @@ export class Reconciliation extends Construct {
       memorySize: 512,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      logEncryptionKey: props.logEncryptionKey,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         ...props.platformSecrets.environment(),

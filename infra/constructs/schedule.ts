@@ -24,6 +24,10 @@ export function scheduleFunction(
     id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(cfn)}.Arn>:*]`,
     reason: `EventBridge Scheduler’s Lambda target grants invoke on the ${what} function and its versions (ARN:*); no other function.`,
   });
+  Validations.of(fn).acknowledge({
+    id: 'Serverless::Serverless-LambdaDLQ',
+    reason: `Only this schedule invokes the ${what}, with an empty event: a dead-letter queue would keep nothing worth replaying. A failed run raises the function's Errors alarm, and the next scheduled run redoes the work from the ledger.`,
+  });
   return new scheduler.Schedule(scope, 'Schedule', {
     description: `Runs the ${what}`,
     schedule: expression,

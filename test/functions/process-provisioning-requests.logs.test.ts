@@ -1,5 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../shared/lambda/powertools.ts';
 import { LOCAL_SIMULATOR_CREDENTIALS } from '../../simulators/local.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
     });
   }
   pipeline = await startTestPipeline({
-    logger: new Logger({ serviceName: 'provisioner-test', logLevel: 'DEBUG' }),
+    logger: createLogger({ serviceName: 'provisioner-test', logLevel: 'DEBUG' }),
   });
   pipeline.startPoller();
 });
@@ -84,6 +84,34 @@ describe('the handler logs', () => {
     for (const value of secrets) {
       expect(value).toBeTruthy();
       expect(output).not.toContain(value);
+    }
+  });
+
+  it('mask the mobiles and emails of the requests, in outcomes and error messages', async () => {
+    // Prepare: a tenant that asks for a mobile another tenant already holds, which is refused by name.
+    const profile = { mobile: '13700000099', email: 'log5@example.com', password: 'Chosen-Pass-5' };
+    const base = { schemaVersion: 1 as const, action: 'create' as const, platform: 'baijiayun' as const };
+    await pipeline.send([{ ...base, requestId: 'log-5', tenantId: 'log_5', profile }]);
+    await pipeline.until({ platform: 'baijiayun', tenantId: 'log_5' }, (r) => r.state === 'active');
+
+    // Act
+    await pipeline.send([{ ...base, requestId: 'log-6', tenantId: 'log_6', profile }]);
+    await vi.waitFor(() => expect(lines.join('')).toMatch(/log-6[^\n]*not applied|not applied[^\n]*log-6/), {
+      timeout: 20_000,
+      interval: 100,
+    });
+
+    // Assess
+    const output = lines.join('');
+    expect(output).toContain('137****0099');
+    for (const plain of [
+      '13700000099',
+      'log5@example.com',
+      '13700000001',
+      'log1@example.com',
+      'log2@x.com',
+    ]) {
+      expect(output).not.toContain(plain);
     }
   });
 });

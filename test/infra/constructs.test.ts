@@ -187,7 +187,7 @@ describe('ProvisioningFunction', () => {
 });
 
 describe('LedgerTable', () => {
-  it('grants item reads and writes, claim release, account reads and index queries as separate least-privilege statements', () => {
+  it('grants item reads and writes (no query), claim release, account reads and index queries as separate least-privilege statements', () => {
     // Prepare
     const stack = bareStack();
     const ledger = new LedgerTable(stack, 'Ledger');
@@ -208,6 +208,7 @@ describe('LedgerTable', () => {
     const bySid = Object.fromEntries(statementsOf(Template.fromStack(stack)).map((s) => [s.Sid, s]));
     expect(bySid.LedgerReadWrite?.Resource).toEqual(tableArn);
     expect(bySid.LedgerReadWrite && actionsOf(bySid.LedgerReadWrite)).not.toContain('dynamodb:DeleteItem');
+    expect(bySid.LedgerReadWrite && actionsOf(bySid.LedgerReadWrite)).not.toContain('dynamodb:Query');
     expect(bySid.LedgerReleaseClaims?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NATURALKEY#*'] },
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../cli/target.ts';
@@ -275,7 +276,7 @@ describe('ProvisionerStack handler', () => {
 });
 
 describe('ProvisionerStack permissions', () => {
-  it('lets the handler read and write ledger items, delete only natural-key claims and its own parkings, and never scan or use the index', () => {
+  it('lets the handler read and write ledger items, delete only natural-key claims and its own parkings, and never query, scan or use the index', () => {
     const [tableId] = onlyResource('AWS::DynamoDB::GlobalTable');
     const statements = handlerPolicyStatements();
 
@@ -289,7 +290,6 @@ describe('ProvisionerStack permissions', () => {
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
-      'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
     expect(ledger?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
@@ -325,10 +325,45 @@ describe('ProvisionerStack permissions', () => {
     expect(reads.flatMap((s) => s.Resource as unknown[])).toEqual(
       expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))),
     );
-    expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(
-      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
-    );
+    expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] }).sort()).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+    ]);
     expect(statements.flatMap(actionsOf)).not.toContain('sqs:SendMessage');
+  });
+
+  it('grants no function sqs:GetQueueUrl or secretsmanager:DescribeSecret, which none of them calls', () => {
+    // Prepare
+    const statements = resourcesOfType('AWS::IAM::Policy').flatMap(
+      ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+
+    // Act
+    const granted = new Set(statements.flatMap(actionsOf));
+
+    // Assess
+    expect(granted).not.toContain('sqs:GetQueueUrl');
+    expect(granted).not.toContain('secretsmanager:DescribeSecret');
+  });
+
+  it('lets the handler open the queue key only to consume, and producers such as the sweep GenerateDataKey and Decrypt', () => {
+    // Prepare
+    const [, queue] = queueNamed(PROVISIONING_QUEUE_NAME);
+    const queueKey = queue.Properties.KmsMasterKeyId;
+    const sweepRole = resourceOf('AWS::IAM::Role', 'ExpirySweepFunctionRole')[0];
+
+    // Act
+    const onKey = (statements: Statement[]) =>
+      statements
+        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify(queueKey))
+        .flatMap(actionsOf)
+        .sort();
+
+    // Assess
+    expect(onKey(handlerPolicyStatements())).toEqual(['kms:Decrypt']);
+    expect(onKey(policyStatementsOf(sweepRole))).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
   it('uses no AWS-managed policy and grants wildcard resources only for X-Ray', () => {
@@ -619,19 +654,21 @@ describe('ProvisionerStack cdk-nag', () => {
   const readReport = (): Report =>
     JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as Report;
 
-  it('synthesizes with the AwsSolutions checks reporting no unacknowledged error', () => {
+  it('synthesizes with the AwsSolutions and Serverless checks reporting no unacknowledged error', () => {
     const report = readReport();
 
     const errors = report.pluginReports.flatMap((r) =>
       r.violations.filter((v) => v.severity === 'error' || v.severity === 'fatal').map((v) => v.ruleName),
     );
 
-    expect(report.pluginReports.map((r) => r.pluginName)).toContain('AwsSolutions');
+    expect(report.pluginReports.map((r) => r.pluginName)).toEqual(
+      expect.arrayContaining(['AwsSolutions', 'Serverless']),
+    );
     expect(errors).toEqual([]);
     Annotations.fromStack(built.stack).hasNoError('*', Match.anyValue());
   });
 
-  it('acknowledges only the X-Ray wildcards, the schedulers invoking their functions, and the secret rotation, with reasons', () => {
+  it('acknowledges only the X-Ray wildcards, the schedulers invoking their functions, the secret rotation, and the dead-letter paths SQS owns, with reasons', () => {
     const suppressed = readReport().pluginReports.flatMap((r) => r.suppressedViolations ?? []);
 
     const acknowledged = suppressed.map((v) => `${v.ruleName} at ${v.acknowledgedAt}`).sort();
@@ -643,18 +680,80 @@ describe('ProvisionerStack cdk-nag', () => {
         ),
       );
     expect(acknowledged).toEqual([
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionRole`,
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerRole`,
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionRole`,
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionRole`,
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionTracingPolicy`,
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerTracingPolicy`,
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionTracingPolicy`,
+      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionTracingPolicy`,
       schedulerRole('ExpirySweep'),
       schedulerRole('QuarantineProber'),
       schedulerRole('Reconciliation'),
       ...PLATFORM_SECRETS.map(
         (spec) => `AwsSolutions-SMG4 at ${DEFAULT_STACK_NAME}/${spec.constructId}`,
       ).sort(),
+      `Serverless-LambdaDLQ at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionFunction`,
+      `Serverless-LambdaDLQ at ${DEFAULT_STACK_NAME}/ProcessProvisioningRequests`,
+      `Serverless-LambdaDLQ at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionFunction`,
+      `Serverless-LambdaDLQ at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionFunction`,
+      expect.stringMatching(
+        new RegExp(
+          `^Serverless-LambdaEventSourceMappingDestination at ${DEFAULT_STACK_NAME}/ProcessProvisioningRequests/SqsEventSource:\\w+$`,
+        ),
+      ),
+      `Serverless-SQSRedrivePolicy at ${DEFAULT_STACK_NAME}/DeadLetterQueue`,
     ]);
     for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);
+  });
+
+  it('grants the X-Ray actions, and nothing else, in the policies whose wildcard is acknowledged', () => {
+    // Prepare
+    const tracing = resourcesOfType('AWS::IAM::Policy').filter(([id]) => id.includes('TracingPolicy'));
+
+    // Act
+    const statements = tracing.flatMap(
+      ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+
+    // Assess
+    expect(tracing).toHaveLength(4);
+    for (const statement of statements) {
+      expect(statement).toEqual({
+        Effect: 'Allow',
+        Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        Resource: '*',
+      });
+    }
+  });
+
+  it('fails synthesis when a function role gets another wildcard resource beside X-Ray', () => {
+    // Prepare
+    const { app, stack } = createProvisionerApp({
+      context: { ...CDK_CONTEXT, ...NO_BUNDLING },
+      outdir: join(outdir, 'nag-wildcard'),
+    });
+
+    // Act
+    stack.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ListQueues'], resources: ['*'] }));
+
+    // Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+  });
+
+  it('fails synthesis when a construct breaks a Serverless rule', () => {
+    // Prepare
+    const { app, stack } = createProvisionerApp({
+      context: { ...CDK_CONTEXT, ...NO_BUNDLING },
+      outdir: join(outdir, 'nag-serverless'),
+    });
+
+    // Act
+    const queue = new sqs.Queue(stack, 'UndeadQueue', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.KMS_MANAGED,
+    });
+
+    // Assess
+    expect(queue.deadLetterQueue).toBeUndefined();
+    expect(() => app.synth()).toThrow(/Serverless-SQSRedrivePolicy/);
   });
 
   it('fails synthesis when a construct breaks an AwsSolutions rule', () => {
@@ -702,5 +801,195 @@ describe('ProvisionerStack props', () => {
     expect(() => stackWith({ maxConcurrency: 1 })).toThrow(InfraConfigurationError);
     expect(() => stackWith({ retryBaseSeconds: 60, retryMaxSeconds: 30 })).toThrow(/retryMaxSeconds/);
     expect(() => stackWith({ maxReceiveCount: 0 })).toThrow(/maxReceiveCount/);
+  });
+});
+
+describe('ProvisionerStack credentials key', () => {
+  type KeyStatement = Statement & { Principal?: unknown };
+  const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/provisioner-break-glass`;
+
+  const credentialsKeyPolicy = (of: Template = template): KeyStatement[] => {
+    const [key] = Object.entries(of.findResources('AWS::KMS::Key')).filter(([id]) =>
+      id.startsWith('CredentialsKey'),
+    );
+    if (key === undefined) throw new Error('No credentials key in the template');
+    return (key[1].Properties.KeyPolicy as { Statement: KeyStatement[] }).Statement;
+  };
+  const allowing = (statements: KeyStatement[], action: string) =>
+    statements.filter(
+      (s) =>
+        s.Effect === 'Allow' &&
+        actionsOf(s).some(
+          (a) => a === action || a === 'kms:*' || (a.endsWith('*') && action.startsWith(a.slice(0, -1))),
+        ),
+    );
+  const withContext = (context: Record<string, unknown>) =>
+    createProvisionerApp({ context: { ...CDK_CONTEXT, ...NO_BUNDLING, ...context } });
+
+  it('lets only the handler role Decrypt with the credentials key, not the account through IAM', () => {
+    // Prepare
+    const [roleId] = handlerRole();
+
+    // Act
+    const statements = credentialsKeyPolicy();
+
+    // Assess
+    const decrypt = allowing(statements, 'kms:Decrypt');
+    expect(decrypt.map((s) => s.Principal)).toEqual([{ AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } }]);
+    for (const action of ['kms:ReEncryptFrom', 'kms:CreateGrant'])
+      expect(allowing(statements, action)).toEqual([]);
+  });
+
+  it('denies Decrypt and re-encryption to every principal other than the handler role', () => {
+    // Prepare
+    const [roleId] = handlerRole();
+
+    // Act
+    const deny = credentialsKeyPolicy().find((s) => s.Effect === 'Deny');
+
+    // Assess
+    expect(deny && actionsOf(deny).sort()).toEqual(['kms:Decrypt', 'kms:ReEncrypt*']);
+    expect(deny?.Condition).toEqual({
+      ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [roleId, 'Arn'] }] },
+    });
+  });
+
+  it('keeps the key administrable by the account: policy, rotation, deletion, tags', () => {
+    // Prepare
+    const statements = credentialsKeyPolicy();
+
+    // Act
+    const administered = [
+      'kms:PutKeyPolicy',
+      'kms:GetKeyPolicy',
+      'kms:DescribeKey',
+      'kms:EnableKeyRotation',
+      'kms:DisableKey',
+      'kms:ScheduleKeyDeletion',
+      'kms:CancelKeyDeletion',
+      'kms:TagResource',
+    ].filter((action) =>
+      allowing(statements, action).some(
+        (s) => JSON.stringify(s.Principal).includes(':root') && s.Condition === undefined,
+      ),
+    );
+
+    // Assess
+    expect(administered).toHaveLength(8);
+  });
+
+  it('adds the break-glass role the breakGlassRoleArn context names to the roles that may Decrypt', () => {
+    // Prepare
+    const { stack } = withContext({ breakGlassRoleArn: BREAK_GLASS });
+
+    // Act
+    const statements = credentialsKeyPolicy(Template.fromStack(stack));
+
+    // Assess
+    const principals = allowing(statements, 'kms:Decrypt').map((s) => JSON.stringify(s.Principal));
+    expect(principals).toHaveLength(2);
+    expect(principals.filter((p) => p.includes(BREAK_GLASS))).toHaveLength(1);
+    const deny = statements.find((s) => s.Effect === 'Deny');
+    expect(JSON.stringify(deny?.Condition)).toContain(BREAK_GLASS);
+  });
+
+  it('refuses a breakGlassRoleArn that is not an IAM role ARN', () => {
+    // Prepare
+    const build = () => withContext({ breakGlassRoleArn: `arn:aws:iam::${ACCOUNT}:user/alice` });
+
+    // Act, Assess
+    expect(build).toThrow(InfraConfigurationError);
+  });
+});
+
+describe('ProvisionerStack data protection', () => {
+  const keyOf = (reference: unknown): Resource => {
+    const id = (reference as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '';
+    return template.toJSON().Resources[id] as Resource;
+  };
+
+  it('encrypts the vendor secret with a rotated customer-managed key', () => {
+    // Prepare
+    const secrets = resourcesOfType('AWS::SecretsManager::Secret');
+
+    // Act
+    const keys = secrets.map(([, secret]) => keyOf(secret.Properties.KmsKeyId));
+
+    // Assess
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const key of keys)
+      expect(key).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } });
+  });
+
+  it('encrypts every log group with a key CloudWatch Logs may use, and keeps three months of retention', () => {
+    // Prepare
+    const logGroups = resourcesOfType('AWS::Logs::LogGroup');
+
+    // Act
+    const keys = logGroups.map(([, group]) => keyOf(group.Properties.KmsKeyId));
+
+    // Assess
+    expect(logGroups).toHaveLength(4);
+    for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(90);
+    for (const key of keys) {
+      expect(key?.Properties).toMatchObject({
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: expect.arrayContaining([
+            expect.objectContaining({
+              Principal: {
+                Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+              },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('ProvisionerStack teardown safety', () => {
+  const withContext = (context: Record<string, unknown>) =>
+    createProvisionerApp({ context: { ...CDK_CONTEXT, ...NO_BUNDLING, ...context } }).stack;
+
+  it('retains both queues and the vendor secrets when the stack is deleted or they are replaced', () => {
+    // Prepare
+    const retained = [
+      ...resourcesOfType('AWS::SQS::Queue'),
+      ...resourcesOfType('AWS::SecretsManager::Secret'),
+    ];
+
+    // Act
+    const policies = retained.map(([, r]) => [
+      r.DeletionPolicy,
+      (r as { UpdateReplacePolicy?: string }).UpdateReplacePolicy,
+    ]);
+
+    // Assess
+    expect(retained.length).toBeGreaterThanOrEqual(3);
+    for (const policy of policies) expect(policy).toEqual(['Retain', 'Retain']);
+  });
+
+  it('turns termination protection on and tags project and stage by default', () => {
+    // Prepare, Act
+    const stack = built.stack;
+
+    // Assess
+    expect(stack.terminationProtection).toBe(true);
+    expect(stack.tags.tagValues()).toEqual({ project: 'provisioner', stage: 'prod' });
+  });
+
+  it('takes termination protection, project and stage from context', () => {
+    // Prepare, Act
+    const stack = withContext({ terminationProtection: 'false', project: 'signup', stage: 'staging' });
+
+    // Assess
+    expect(stack.terminationProtection).toBe(false);
+    expect(stack.tags.tagValues()).toEqual({ project: 'signup', stage: 'staging' });
+  });
+
+  it('refuses a terminationProtection that is not true or false, and a stage that cannot be a tag value', () => {
+    expect(() => withContext({ terminationProtection: 'maybe' })).toThrow(InfraConfigurationError);
+    expect(() => withContext({ stage: 'not a stage!' })).toThrow(InfraConfigurationError);
   });
 });
