@@ -70,10 +70,9 @@ export interface ProvisioningFunctionProps {
 
 /**
  * A pipeline function: an ESM `NodejsFunction` on nodejs24.x, bundled as `FUNCTION_BUNDLING` says (the AWS
- * SDK left to the runtime), on ARM64, with active X-Ray tracing, a retained (optionally KMS-encrypted) log
- * group of its own and an explicit role that may write to that log group only, plus the X-Ray actions in a
- * policy of their own (`{id}TracingPolicy`). Grant it every other right on a named resource,
- * through {@link role} or {@link function}.
+ * SDK left to the runtime), on ARM64, without X-Ray tracing (see the acknowledgement below), with a retained
+ * (optionally KMS-encrypted) log group of its own and an explicit role that may write to that log group
+ * only. Grant it every other right on a named resource, through {@link role} or {@link function}.
  *
  * The resources are created in `scope`, beside this construct rather than under it, so that they keep the
  * logical IDs and construct paths they had before this construct existed.
@@ -126,7 +125,6 @@ export class ProvisioningFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
-      // Tracing is switched on below, so that its wildcard grant is not added to the role's main policy.
       role: this.role,
       logGroup: this.logGroup,
       // The function's own variables first, then the common ones (the order they appear in the template).
@@ -140,24 +138,10 @@ export class ProvisioningFunction extends Construct {
       },
     });
 
-    // Active tracing without the L2's `tracing` prop, which would put the X-Ray actions into the role's
-    // default policy: in a policy of their own, the cdk-nag acknowledgement below covers exactly them, and
-    // a wildcard resource granted anywhere else in the role still fails synthesis.
-    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
-    const tracing = new iam.Policy(scope, `${id}TracingPolicy`, {
-      roles: [this.role],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-          resources: ['*'],
-        }),
-      ],
-    });
-    this.function.node.addDependency(tracing);
-    Validations.of(tracing).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless::Serverless-LambdaTracing',
       reason:
-        'This policy holds only xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing needs and which support no resource-level permissions.',
+        'Tracing is off on purpose: active tracing records only the Lambda service segments, and the Powertools Tracer that would add the AWS SDK and vendor HTTP subsegments brings the X-Ray SDK, about 110 KB, into every function (over its 300 KB budget) and its init time; the per-platform, per-operation call metrics and the dashboard measure vendor latency instead.',
     });
   }
 }

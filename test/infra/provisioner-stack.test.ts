@@ -181,7 +181,7 @@ describe('ProvisionerStack queues', () => {
 });
 
 describe('ProvisionerStack handler', () => {
-  it('runs the handler entry on nodejs24.x, arm64, 512 MB, with active tracing and a retained log group', () => {
+  it('runs the handler entry on nodejs24.x, arm64, 512 MB, without X-Ray tracing, with a retained log group', () => {
     const [logGroupId, logGroup] = resourceOf('AWS::Logs::LogGroup', 'HandlerLogs');
     const [, handler] = handlerFunction();
 
@@ -190,10 +190,10 @@ describe('ProvisionerStack handler', () => {
       Architectures: ['arm64'],
       MemorySize: 512,
       Handler: 'index.handler',
-      TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: { Ref: logGroupId } },
     });
     expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+    expect(handler.Properties.TracingConfig).toBeUndefined();
   });
 
   it('passes the pipeline and Powertools settings, referencing the stack resources', () => {
@@ -366,12 +366,12 @@ describe('ProvisionerStack permissions', () => {
     expect(onKey(policyStatementsOf(sweepRole))).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
-  it('uses no AWS-managed policy and grants wildcard resources only for X-Ray', () => {
+  it('uses no AWS-managed policy and grants no wildcard resource', () => {
     const [, role] = handlerRole();
     const wildcard = handlerPolicyStatements().filter((s) => s.Resource === '*');
 
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(wildcard.flatMap(actionsOf).every((a) => a.startsWith('xray:'))).toBe(true);
+    expect(wildcard).toEqual([]);
   });
 });
 
@@ -668,7 +668,7 @@ describe('ProvisionerStack cdk-nag', () => {
     Annotations.fromStack(built.stack).hasNoError('*', Match.anyValue());
   });
 
-  it('acknowledges only the X-Ray wildcards, the schedulers invoking their functions, the secret rotation, and the dead-letter paths SQS owns, with reasons', () => {
+  it('acknowledges only the schedulers invoking their functions, the secret rotation, tracing off, and the dead-letter paths SQS owns, with reasons', () => {
     const suppressed = readReport().pluginReports.flatMap((r) => r.suppressedViolations ?? []);
 
     const acknowledged = suppressed.map((v) => `${v.ruleName} at ${v.acknowledgedAt}`).sort();
@@ -680,10 +680,6 @@ describe('ProvisionerStack cdk-nag', () => {
         ),
       );
     expect(acknowledged).toEqual([
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionTracingPolicy`,
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/HandlerTracingPolicy`,
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionTracingPolicy`,
-      `AwsSolutions-IAM5[Resource::*] at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionTracingPolicy`,
       schedulerRole('ExpirySweep'),
       schedulerRole('QuarantineProber'),
       schedulerRole('Reconciliation'),
@@ -699,32 +695,16 @@ describe('ProvisionerStack cdk-nag', () => {
           `^Serverless-LambdaEventSourceMappingDestination at ${DEFAULT_STACK_NAME}/ProcessProvisioningRequests/SqsEventSource:\\w+$`,
         ),
       ),
+      `Serverless-LambdaTracing at ${DEFAULT_STACK_NAME}/ExpirySweep/FunctionFunction`,
+      `Serverless-LambdaTracing at ${DEFAULT_STACK_NAME}/ProcessProvisioningRequests`,
+      `Serverless-LambdaTracing at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionFunction`,
+      `Serverless-LambdaTracing at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionFunction`,
       `Serverless-SQSRedrivePolicy at ${DEFAULT_STACK_NAME}/DeadLetterQueue`,
     ]);
     for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);
   });
 
-  it('grants the X-Ray actions, and nothing else, in the policies whose wildcard is acknowledged', () => {
-    // Prepare
-    const tracing = resourcesOfType('AWS::IAM::Policy').filter(([id]) => id.includes('TracingPolicy'));
-
-    // Act
-    const statements = tracing.flatMap(
-      ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
-
-    // Assess
-    expect(tracing).toHaveLength(4);
-    for (const statement of statements) {
-      expect(statement).toEqual({
-        Effect: 'Allow',
-        Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-        Resource: '*',
-      });
-    }
-  });
-
-  it('fails synthesis when a function role gets another wildcard resource beside X-Ray', () => {
+  it('fails synthesis when a function role gets a wildcard resource', () => {
     // Prepare
     const { app, stack } = createProvisionerApp({
       context: { ...CDK_CONTEXT, ...NO_BUNDLING },
