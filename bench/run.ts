@@ -23,7 +23,7 @@ import { measureSweep } from './sweep.ts';
 /**
  * `npm run bench [-- --quick] [-- --json]`: what the provisioner costs, measured in one run against the
  * local emulators and simulators, and reported as ratios against baselines measured in the same run.
- * Writes `bench/results/<date>.json`, `.md` and `.svg`, prints the targets table, and with `--json` prints
+ * Writes `bench/results/<date>.json`, `.md` and `.svg` (`<date>-quick.*` with `--quick`), prints the targets table, and with `--json` prints
  * the results document as the last line of stdout. Progress goes to stderr. How each figure is measured:
  * `bench/report-markdown.ts` (also in the `.md` output).
  */
@@ -209,11 +209,13 @@ const latency: LatencyPoint[] = platformLatency.flatMap((l) =>
 );
 const directory = new URL('./results/', import.meta.url);
 await mkdir(directory, { recursive: true });
+// A quick run never overwrites the day's full results.
+const stem = quick ? `${date}-quick` : date;
 const svg = await renderSvg(chartSpec(throughput, latency, `provisioner bench ${date} (${results.mode})`));
-await writeFile(new URL(`${date}.svg`, directory), svg);
-await writeFile(new URL(`${date}.json`, directory), `${JSON.stringify(results, null, 2)}\n`);
-await writeFile(new URL(`${date}.md`, directory), renderMarkdown(results, `${date}.svg`));
-progress(`wrote bench/results/${date}.{json,md,svg}`);
+await writeFile(new URL(`${stem}.svg`, directory), svg);
+await writeFile(new URL(`${stem}.json`, directory), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(new URL(`${stem}.md`, directory), renderMarkdown(results, `${stem}.svg`));
+progress(`wrote bench/results/${stem}.{json,md,svg}`);
 
 console.log(`\nBench ${date} (${results.mode}, ${results.duration_s} s)\n`);
 console.log(targetsTable(results.targets));
