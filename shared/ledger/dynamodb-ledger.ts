@@ -19,19 +19,12 @@ import type {
 } from '../ports/ledger.ts';
 import type { PlatformName } from '../ports/platform.ts';
 import { accountWriteConflict, isConditionFailure } from './error-translation.ts';
-import { LedgerRequestNotFoundError, LedgerUsageError } from './errors.ts';
-import {
-  appendEventUpdate,
-  attemptUpdate,
-  checkDay,
-  commitUpdate,
-  historyKey,
-  rejectionKey,
-  sortHistory,
-} from './history.ts';
-import { accountItem, compact, type Item, toAccountRecord, toHistoryEntry } from './items.ts';
+import { LedgerUsageError } from './errors.ts';
+import { checkDay, rejectionKey, sortHistory } from './history.ts';
+import { accountItem, compact, toAccountRecord, toHistoryEntry } from './items.ts';
 import { LedgerOperations } from './operations.ts';
 import { QuarantineStore } from './quarantine-store.ts';
+import { RequestStore } from './request-store.ts';
 import {
   ACCOUNT_SORT_KEY,
   accountPartitionKey,
@@ -44,7 +37,6 @@ import {
   unattributedPartitionKey,
 } from './table.ts';
 import {
-  ANY_ITEM,
   conditionFailureString,
   LedgerTableClient,
   type LedgerTableOptions,
@@ -115,6 +107,7 @@ export class DynamoDbLedger implements Ledger {
   readonly #rejectionTtlDays: number;
   readonly #operations: LedgerOperations;
   readonly #quarantine: QuarantineStore;
+  readonly #requests: RequestStore;
 
   /** A ledger on `options.tableName`, which must exist with the layout of `./table.ts`. */
   constructor(options: DynamoDbLedgerOptions) {
@@ -123,6 +116,7 @@ export class DynamoDbLedger implements Ledger {
     this.#rejectionTtlDays = options.rejectionTtlDays ?? 90;
     this.#operations = new LedgerOperations(this.#table, this.#platforms);
     this.#quarantine = new QuarantineStore(this.#table);
+    this.#requests = new RequestStore(this.#table);
   }
 
   async getAccount(key: AccountKey): Promise<AccountRecord | undefined> {
@@ -145,16 +139,16 @@ export class DynamoDbLedger implements Ledger {
     });
   }
 
-  async readRequest(key: AccountKey, requestId: string): Promise<RequestView> {
-    const accountKey = { pk: accountPartitionKey(key), sk: ACCOUNT_SORT_KEY };
-    const requestKey = historyKey(key, requestId);
-    const items = await this.#table.batchGet('readRequest', [accountKey, requestKey]);
-    const account = items.find((item) => item.sk === accountKey.sk);
-    const request = items.find((item) => item.sk === requestKey.sk);
-    return {
-      account: account === undefined ? undefined : toAccountRecord(account),
-      request: request === undefined ? undefined : toHistoryEntry(request),
-    };
+  readRequest(key: AccountKey, requestId: string): Promise<RequestView> {
+    return this.#requests.read(key, requestId);
+  }
+
+  recordAttempt(key: AccountKey, opening: RequestOpening, events: readonly HistoryEvent[]): Promise<void> {
+    return this.#requests.recordAttempt(key, opening, events);
+  }
+
+  appendEvent(key: AccountKey, requestId: string, event: HistoryEvent): Promise<void> {
+    return this.#requests.appendEvent(key, requestId, event);
   }
 
   async commitRequest(key: AccountKey, commit: RequestCommit): Promise<void> {
@@ -171,36 +165,10 @@ export class DynamoDbLedger implements Ledger {
         : account.version === 1
           ? this.createAccount(account)
           : this.saveAccount(account),
-      this.#conclude(key, commit),
+      this.#requests.conclude(key, commit),
     ]);
     if (saved.status === 'rejected') throw saved.reason;
     if (concluded.status === 'rejected') throw concluded.reason;
-  }
-
-  async recordAttempt(
-    key: AccountKey,
-    opening: RequestOpening,
-    events: readonly HistoryEvent[],
-  ): Promise<void> {
-    await this.#table.update('recordAttempt', historyKey(key, opening.requestId), {
-      ...attemptUpdate(opening, events),
-      ConditionExpression: ANY_ITEM.ConditionExpression,
-    });
-  }
-
-  async appendEvent(key: AccountKey, requestId: string, event: HistoryEvent): Promise<void> {
-    try {
-      await this.#table.update('appendEvent', historyKey(key, requestId), {
-        ...appendEventUpdate(event),
-        ConditionExpression: 'attribute_exists(pk)',
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw new LedgerRequestNotFoundError(
-        `Cannot append to request ${requestId} of ${key.platform} account ${key.tenantId}: it was never begun`,
-        error,
-      );
-    }
   }
 
   async recordRejection(entry: HistoryEntry & { readonly messageId: string }): Promise<void> {
@@ -212,7 +180,7 @@ export class DynamoDbLedger implements Ledger {
       [LEDGER_TTL_ATTRIBUTE]: Math.floor(received / 1000) + this.#rejectionTtlDays * 86_400,
     };
     // False when the same message was rejected before (SQS redelivered it): the first record stands.
-    await this.#putIfAbsent('recordRejection', { ...compact(entry), ...key, ...listing });
+    await this.#table.putIfAbsent('recordRejection', { ...compact(entry), ...key, ...listing });
   }
 
   async claimNaturalKey(
@@ -358,40 +326,6 @@ export class DynamoDbLedger implements Ledger {
     return this.#operations.listOperations(day);
   }
 
-  /** The history half of `commitRequest`; a request concluded before is left as it was (a redelivery). */
-  async #conclude(key: AccountKey, commit: RequestCommit): Promise<void> {
-    if (commit.unrecorded) {
-      const { conclusion, account } = commit;
-      const entry: HistoryEntry = {
-        ...commit.opening,
-        status: conclusion.status,
-        result: conclusion.result,
-        error: conclusion.error,
-        finishedAt: conclusion.finishedAt,
-        accountVersion: account?.version,
-        events: [...commit.events, conclusion.event],
-      };
-      if (
-        await this.#putIfAbsent('commitRequest', {
-          ...compact(entry),
-          ...historyKey(key, commit.opening.requestId),
-        })
-      ) {
-        return;
-      }
-      // Another delivery recorded it meanwhile: conclude that one, under the update's conditions.
-    }
-    try {
-      await this.#table.update(
-        'commitRequest',
-        historyKey(key, commit.opening.requestId),
-        commitUpdate(commit),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
-
   /** Puts the account item if `condition` holds; a failed condition is a `ConcurrentUpdateError`. */
   async #putAccount(
     operation: 'createAccount' | 'saveAccount',
@@ -403,17 +337,6 @@ export class DynamoDbLedger implements Ledger {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       throw accountWriteConflict(operation, record, error);
-    }
-  }
-
-  /** Puts `item` unless one with its key exists: true when it was written, false when one was there. */
-  async #putIfAbsent(operation: string, item: Item): Promise<boolean> {
-    try {
-      await this.#table.put(operation, item, { ConditionExpression: 'attribute_not_exists(pk)' });
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return false;
     }
   }
 }

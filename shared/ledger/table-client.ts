@@ -9,7 +9,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { toLedgerError } from './error-translation.ts';
+import { isConditionFailure, toLedgerError } from './error-translation.ts';
 import type { Item } from './items.ts';
 
 /** DynamoDB's most keys per BatchGetItem. */
@@ -133,6 +133,17 @@ export class LedgerTableClient {
       ),
     );
     return Attributes;
+  }
+
+  /** Puts `item` unless one with its key exists: true when it was written, false when one was there. */
+  async putIfAbsent(operation: string, item: Item): Promise<boolean> {
+    try {
+      await this.put(operation, item, { ConditionExpression: 'attribute_not_exists(pk)' });
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
   }
 
   /**
