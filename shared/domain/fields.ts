@@ -17,5 +17,19 @@ export const instant = z.iso.datetime({
 /** A non-negative whole quantity (users, bytes, credit). */
 export const count = z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000_000));
 
-/** Trimmed, non-empty text of at most `max` characters. */
-export const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+/**
+ * No control characters (C0, DEL, C1) and no lone surrogates: a name or a company holds none, a vendor
+ * would store them mangled (a lone surrogate becomes U+FFFD on the wire), and they corrupt logs.
+ */
+const PLAIN_TEXT = /^[^\p{Cc}\p{Cs}]*$/u;
+
+/** Trimmed, non-empty text of at most `max` characters, without control characters or lone surrogates. */
+export const text = (max: number) =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(max),
+      z.regex(PLAIN_TEXT, 'must hold no control characters or lone surrogates'),
+    );

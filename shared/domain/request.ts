@@ -1,5 +1,6 @@
 import type { PlatformModule } from '../ports/platform-module.ts';
 import * as z from '../zod.ts';
+import { duplicateKeys } from './duplicate-keys.ts';
 import { instant, KEY_PATTERN } from './fields.ts';
 
 export { KEY_PATTERN };
@@ -171,7 +172,8 @@ function identity(
 }
 
 /**
- * Parses and validates one message body. Never throws: every problem becomes an issue line so the caller
+ * Parses and validates one message body: at most {@link MAX_REQUEST_BYTES}, JSON without duplicate keys
+ * (see `duplicate-keys.ts`), then the schema. Never throws: every problem becomes an issue line so the caller
  * can record the rejection with its reasons.
  */
 function parseProvisioningRequest(
@@ -193,6 +195,18 @@ function parseProvisioningRequest(
   } catch {
     // JSON.parse quotes the body in its message, which may hold a password: say only where it broke.
     return { ok: false, issues: ['body: not valid JSON'], partial: {} };
+  }
+  const duplicates = duplicateKeys(body);
+  if (duplicates.length > 0) {
+    // Which of the two values was meant is unknown: a duplicated identity field does not file the rejection.
+    const partial = identity(json, platforms);
+    for (const field of ['requestId', 'platform', 'tenantId'] as const)
+      if (duplicates.some((d) => d.path.length === 0 && d.key === field)) delete partial[field];
+    return {
+      ok: false,
+      issues: duplicates.map((d) => `${d.path.length ? d.path.join('.') : 'body'}: duplicate key "${d.key}"`),
+      partial,
+    };
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, request: result.data };

@@ -102,6 +102,73 @@ describe('parseProvisioningRequest', () => {
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.issues[0]).toMatch(/over the 16384-byte limit/);
   });
+
+  it('rejects a duplicate key at any depth, instead of keeping the last one as JSON.parse does', () => {
+    // Prepare: a second platform and tenantId after the first ones, and a duplicate inside the profile.
+    const top = JSON.stringify(cloopenCreate).replace(
+      '"tenantId":"cust_42"',
+      '"tenantId":"cust_42","platform":"baijiayun","tenantId":"victim"',
+    );
+    const nested = JSON.stringify(cloopenCreate).replace(
+      '{"friendlyName":"cust42@example.com"}',
+      '{"friendlyName":"cust42@example.com","friendly\\u004eame":"admin"}',
+    );
+
+    // Act
+    const topParsed = parseProvisioningRequest(top);
+    const nestedParsed = parseProvisioningRequest(nested);
+
+    // Assess: a duplicated identity field is not trusted to file the rejection either.
+    expect(topParsed).toEqual({
+      ok: false,
+      issues: ['body: duplicate key "platform"', 'body: duplicate key "tenantId"'],
+      partial: { requestId: 'signup-7f3a' },
+    });
+    expect(nestedParsed).toEqual({
+      ok: false,
+      issues: ['profile: duplicate key "friendlyName"'],
+      partial: { requestId: 'signup-7f3a', platform: 'cloopen', tenantId: 'cust_42' },
+    });
+  });
+
+  it('accepts the same key in sibling objects and key-like text inside strings', () => {
+    // Prepare
+    const body = JSON.stringify({
+      ...baijiayunCreate,
+      profile: {
+        ...baijiayunCreate.profile,
+        company: '{"enabled": "enabled"}',
+        products: { largeClass: { enabled: true }, smallClass: { enabled: false } },
+      },
+    });
+
+    // Act
+    const parsed = parseProvisioningRequest(body);
+
+    // Assess
+    expect(parsed.ok).toBe(true);
+  });
+
+  it('rejects control characters and lone surrogates in free-text profile fields', () => {
+    // Prepare
+    const withCompany = (company: string) =>
+      JSON.stringify({ ...baijiayunCreate, profile: { ...baijiayunCreate.profile, company } });
+
+    for (const company of [
+      'Acme\u0000Ltd',
+      'Acme\u001b[2J',
+      'Acme\u0085Ltd',
+      'Acme\ud800Ltd',
+      'Acme\udc00',
+    ]) {
+      // Act
+      const parsed = parseProvisioningRequest(withCompany(company));
+
+      // Assess
+      expect(parsed).toMatchObject({ ok: false, issues: [expect.stringMatching(/^profile\.company: /)] });
+    }
+    expect(parseProvisioningRequest(withCompany('示例公司 & Co \u{1F600}')).ok).toBe(true);
+  });
 });
 
 describe('the published JSON Schema', () => {
