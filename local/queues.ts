@@ -103,7 +103,10 @@ export const OUTCOMES_QUEUE_NAME = 'provisioning-outcomes';
  * Creates the local outcomes queue: a standard queue (an event needs no group; consumers order by `version`),
  * keeping events 14 days as the deployed example queue does. Idempotent. Returns its URL.
  */
-export async function ensureOutcomesQueue(sqs: SQSClient, name: string = OUTCOMES_QUEUE_NAME): Promise<string> {
+export async function ensureOutcomesQueue(
+  sqs: SQSClient,
+  name: string = OUTCOMES_QUEUE_NAME,
+): Promise<string> {
   try {
     return await createOrUpdate(sqs, name, { MessageRetentionPeriod: String(FOURTEEN_DAYS_SECONDS) });
   } catch (error) {

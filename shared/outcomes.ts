@@ -9,6 +9,7 @@ import * as z from './zod.ts';
  * @module
  */
 
+export { OUTCOME_DETAIL_TYPES, OUTCOME_SOURCE } from './events/names.ts';
 export {
   OUTCOME_SCHEMA_VERSION,
   OUTCOMES,
@@ -16,8 +17,6 @@ export {
   type OutcomeEvent,
   type OutcomePublisher,
 } from './ports/outcome-publisher.ts';
-
-export { OUTCOME_DETAIL_TYPES, OUTCOME_SOURCE } from './events/names.ts';
 
 const nullable = <T extends z.ZodMiniType>(schema: T, description: string) =>
   z.described(z.nullable(schema), description);
@@ -30,9 +29,18 @@ export const outcomeEventSchema = z.strictObject({
   action: nullable(text, 'create | suspend | resume | update | close; null when the message was unreadable'),
   platform: nullable(text, 'The platform; null when the message named no registered one'),
   tenantId: nullable(text, 'The tenant; null when the message named no valid one'),
-  outcome: z.described(z.enum(OUTCOMES), 'succeeded: applied; failed: refused by the platform for good; rejected: not applicable or malformed'),
-  result: nullable(text, 'What was done when it succeeded: created, adopted, suspended, resumed, updated, closed, no-change, …'),
-  state: nullable(z.enum(ACCOUNT_STATES), "The account's state after the request; null when there is no account"),
+  outcome: z.described(
+    z.enum(OUTCOMES),
+    'succeeded: applied; failed: refused by the platform for good; rejected: not applicable or malformed',
+  ),
+  result: nullable(
+    text,
+    'What was done when it succeeded: created, adopted, suspended, resumed, updated, closed, no-change, …',
+  ),
+  state: nullable(
+    z.enum(ACCOUNT_STATES),
+    "The account's state after the request; null when there is no account",
+  ),
   version: nullable(
     z.number().check(z.int(), z.positive()),
     "The account's ledger version after the request: order a tenant's events by it",

@@ -177,7 +177,12 @@ async function processRequest(
       detail: `${said}: already ${entry.status}; nothing done`,
     });
     return {
-      outcome: { kind: 'duplicate', requestId: request.requestId, status: entry.status, result: entry.result },
+      outcome: {
+        kind: 'duplicate',
+        requestId: request.requestId,
+        status: entry.status,
+        result: entry.result,
+      },
       // The first delivery may have concluded and then died before its publish: publish again.
       concluded: republished({ ...entry, requestId: request.requestId }, view.account, at),
     };

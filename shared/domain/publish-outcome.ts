@@ -34,11 +34,14 @@ export class OutcomePublishError extends ProvisioningError {
   override readonly name = 'OutcomePublishError';
 
   constructor(requestId: string, cause: unknown) {
-    super(`Could not publish the outcome event of request ${requestId}; the message will be delivered again`, {
-      reason: 'outcome-not-published',
-      retryable: true,
-      cause,
-    });
+    super(
+      `Could not publish the outcome event of request ${requestId}; the message will be delivered again`,
+      {
+        reason: 'outcome-not-published',
+        retryable: true,
+        cause,
+      },
+    );
   }
 }
 
