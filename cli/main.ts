@@ -4,6 +4,7 @@ import { settingsPatterns } from '../shared/platforms/sources.ts';
 import { CliUsageError } from './errors.ts';
 import { platformEnvironment } from './local-stack-file.ts';
 import { registerOperationsCommands } from './operations-commands.ts';
+import { registerOutcomesCommand } from './outcomes-command.ts';
 import { describeError, errorDocument, type Output, printJson } from './output.ts';
 import { registerPipelineCommands } from './pipeline-commands.ts';
 import { registerPlatformCommands } from './platform-commands.ts';
@@ -44,6 +45,7 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
   const target = async () => (await import('./target.ts')).resolveTarget(config());
   registerPipelineCommands(program, target, output);
   registerOperationsCommands(program, target, env, platformSettings, output);
+  registerOutcomesCommand(program, target, output);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

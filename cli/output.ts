@@ -6,6 +6,8 @@ export interface Output {
   err(text: string): void;
   /** True when stderr is a terminal (progress bars are drawn only then). */
   readonly interactive: boolean;
+  /** Aborted when the user interrupts (`outcomes --follow` stops on it); without it, the process's SIGINT. */
+  readonly interrupted?: AbortSignal | undefined;
 }
 
 /** The process's own streams. */

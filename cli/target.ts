@@ -22,6 +22,8 @@ export interface Target {
   /** Where requests go after their last failed delivery. */
   readonly deadLetterQueueUrl: string;
   readonly ledger: Ledger;
+  /** Where outcome events can be read: the local outcomes queue, or the deployed stack's example queue. */
+  readonly outcomesQueueUrl?: string | undefined;
   /** The cipher that seals credentials in this ledger (`reconcile --repair` adopts with it). */
   cipher(): Promise<CredentialCipher>;
 }
@@ -33,6 +35,9 @@ export const STACK_OUTPUTS = {
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   credentialsKeyArn: 'CredentialsKeyArn',
 } as const;
+
+/** The output naming the example outcomes queue (optional: stacks before outcome events lack it). */
+export const OUTCOMES_QUEUE_OUTPUT = 'OutcomesExampleQueueUrl';
 
 function ledgerFor(client: DynamoDBClient, tableName: string): Ledger {
   return createDynamoDbLedger({
@@ -97,6 +102,7 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
     sqs: new SQSClient({ region, credentials }),
     queueUrl,
     deadLetterQueueUrl,
+    outcomesQueueUrl: outputs.get(OUTCOMES_QUEUE_OUTPUT),
     ledger: ledgerFor(new DynamoDBClient({ region, credentials }), tableName),
     cipher: async () =>
       createKmsCipher({ client: new KMSClient({ region, credentials }), keyId: credentialsKeyArn }),
@@ -117,6 +123,7 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
     sqs: new SQSClient(awsClientOptions(local.region, local.sqsEndpoint)),
     queueUrl: local.queueUrl,
     deadLetterQueueUrl: local.dlqUrl,
+    outcomesQueueUrl: local.outcomesQueueUrl,
     cipher: async () => {
       if (!local.credentialsKeyFile) {
         throw new TargetUnavailableError(

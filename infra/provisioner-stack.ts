@@ -16,6 +16,7 @@ import { LedgerTable } from './constructs/ledger-table.ts';
 import { LogsEncryptionKey } from './constructs/logs-encryption-key.ts';
 import { addOperationsAlarms } from './constructs/operations-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
+import { OutcomeEvents } from './constructs/outcome-events.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
 import { PlatformSecrets } from './constructs/platform-secret.ts';
 import { ProvisioningFunction } from './constructs/provisioning-function.ts';
@@ -161,6 +162,8 @@ export class ProvisionerStack extends Stack {
   readonly sweep: ExpirySweep;
   /** The scheduled reconciliation. */
   readonly reconciliation: Reconciliation;
+  /** The outcome events' bus, with the example signup-flow rule and queue. */
+  readonly outcomes: OutcomeEvents;
 
   constructor(scope: Construct, id: string, props: ProvisionerStackProps = {}) {
     super(scope, id, props);
@@ -222,6 +225,8 @@ export class ProvisionerStack extends Stack {
       encryptionKey: secretKey,
     });
 
+    this.outcomes = new OutcomeEvents(this, 'Outcomes');
+
     const handler = new ProvisioningFunction(this, 'Handler', {
       functionId: 'ProcessProvisioningRequests',
       entry: HANDLER_ENTRY,
@@ -241,6 +246,7 @@ export class ProvisionerStack extends Stack {
         RETRY_MAX_SECONDS: String(retryMaxSeconds),
         DEFAULT_HORIZON_DAYS: String(defaultHorizonDays),
         RECORD_TIME_BUDGET_MS: String(RECORD_TIME_BUDGET.toMilliseconds()),
+        OUTCOME_BUS_NAME: this.outcomes.bus.eventBusName,
       },
     });
     this.handler = handler.function;
@@ -276,6 +282,7 @@ export class ProvisionerStack extends Stack {
     ledger.grantUnpark(handler.role);
     credentials.grantSealAndOpen(handler.role);
     this.platformSecrets.grantRead(handler.role);
+    this.outcomes.grantPublish(handler.role);
 
     const alarms = new PipelineAlarms(this, 'Alarm', {
       queues,
@@ -395,6 +402,17 @@ export class ProvisionerStack extends Stack {
         queueKey.keyArn,
       ],
       ['AlarmTopicArn', 'Subscribe operators to the pipeline alarms here', this.alarmTopic.topicArn],
+      [
+        'OutcomeBusName',
+        'Outcome events of concluded requests are put on this EventBridge bus',
+        this.outcomes.bus.eventBusName,
+      ],
+      ['OutcomeBusArn', 'Target rules at this bus to receive outcome events', this.outcomes.bus.eventBusArn],
+      [
+        'OutcomesExampleQueueUrl',
+        'Example: every outcome event, for a signup flow (`provisioner outcomes --stack` reads it)',
+        this.outcomes.exampleQueue.queueUrl,
+      ],
       [
         'CredentialsKeyArn',
         'Seals sub-account credentials; `provisioner reconcile --repair` needs kms:Encrypt on it (platform and tenant context)',

@@ -95,3 +95,22 @@ export async function ensureProvisioningQueues(
     throw new QueueSetupError(`Could not set up the provisioning queues: ${String(error)}`, error);
   }
 }
+
+/** The local outcomes queue: where `npm start` publishes outcome events, having no EventBridge. */
+export const OUTCOMES_QUEUE_NAME = 'provisioning-outcomes';
+
+/**
+ * Creates the local outcomes queue: a standard queue (an event needs no group; consumers order by `version`),
+ * keeping events 14 days as the deployed example queue does. Idempotent. Returns its URL.
+ */
+export async function ensureOutcomesQueue(
+  sqs: SQSClient,
+  name: string = OUTCOMES_QUEUE_NAME,
+): Promise<string> {
+  try {
+    return await createOrUpdate(sqs, name, { MessageRetentionPeriod: String(FOURTEEN_DAYS_SECONDS) });
+  } catch (error) {
+    if (error instanceof QueueSetupError) throw error;
+    throw new QueueSetupError(`Could not set up the outcomes queue: ${String(error)}`, error);
+  }
+}

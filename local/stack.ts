@@ -14,7 +14,7 @@ import {
   type SqsPollerOptions,
   startSqsPoller,
 } from './poller.ts';
-import { ensureProvisioningQueues, type ProvisioningQueueOptions } from './queues.ts';
+import { ensureOutcomesQueue, ensureProvisioningQueues, type ProvisioningQueueOptions } from './queues.ts';
 import { type LocalSchedule, startSchedules } from './schedules.ts';
 import {
   DEFAULT_STATE_FILE,
@@ -85,7 +85,8 @@ export interface LocalStack {
   readonly info: LocalStackState;
   /**
    * The environment the handler was built from: the state plus `AWS_REGION`, `LEDGER_TABLE_NAME`,
-   * `DYNAMODB_ENDPOINT`, `SQS_ENDPOINT`, `QUEUE_URL`, `CREDENTIALS_LOCAL_KEY`, the simulators' settings…
+   * `DYNAMODB_ENDPOINT`, `SQS_ENDPOINT`, `QUEUE_URL`, `OUTCOME_QUEUE_URL`, `CREDENTIALS_LOCAL_KEY`, the
+   * simulators' settings…
    */
   readonly env: Readonly<Record<string, string>>;
   /** Clients on the stack's endpoints, closed by {@link stop}. */
@@ -196,6 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...options.queues,
       }),
     );
+    const outcomesQueueUrl = await started('create the outcomes queue', () => ensureOutcomesQueue(sqs));
     const { createTables } = options;
     if (createTables) await started('create the tables', () => createTables(dynamodb, tableName));
 
@@ -218,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SQS_ENDPOINT: sqsEndpoint,
       QUEUE_URL: queues.queueUrl,
       DLQ_URL: queues.dlqUrl,
+      OUTCOME_QUEUE_URL: outcomesQueueUrl,
       MAX_RECEIVE_COUNT: String(options.queues?.maxReceiveCount ?? 5),
       ...(keyGiven ? {} : { CREDENTIALS_LOCAL_KEY: await localCredentialsKey(dataDir) }),
       ...simulators?.env,
@@ -267,6 +270,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dlqUrl: queues.dlqUrl,
       dlqArn: queues.dlqArn,
       tableName,
+      outcomesQueueUrl,
       simulators: { ...simulators?.env },
       ...(dataDir ? { dataDir } : {}),
       ...(credentialsKeyFile ? { credentialsKeyFile } : {}),

@@ -122,12 +122,14 @@ console.log(`Local provisioning stack running (pid ${info.pid})
   SQS (fauxqs)          ${info.sqsEndpoint}
   queue                 ${info.queueUrl}
   dead-letter queue     ${info.dlqUrl}
+  outcomes queue        ${info.outcomesQueueUrl} (outcome events; no local EventBridge)
 ${targets(info.simulators)}
   data                  ${info.dataDir ?? 'in memory'}
   expiry sweep          ${sweepEveryMinutes > 0 ? `every ${sweepEveryMinutes} min (--sweep-every)` : 'off'}
 Described in ${state} for the CLI. In another terminal:
   npx provisioner send examples/signups.jsonl
   npx provisioner list
+  npx provisioner outcomes --follow
 Ctrl-C stops.`);
 
 let stopping = false;

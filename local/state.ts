@@ -21,6 +21,8 @@ export interface LocalStackState {
   readonly dlqUrl: string;
   readonly dlqArn: string;
   readonly tableName: string;
+  /** The local outcomes queue the handler publishes outcome events to (`provisioner outcomes` reads it). */
+  readonly outcomesQueueUrl?: string | undefined;
   /** The `CLOOPEN_*` / `BAIJIAYUN_*` settings of the simulators it runs (empty when it runs none). */
   readonly simulators: Readonly<Record<string, string>>;
   /** The file holding the local key that seals credentials (for `provisioner reconcile --repair`). */

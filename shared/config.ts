@@ -97,6 +97,14 @@ export interface RuntimeConfig {
   readonly quarantineFailurePercent: number;
   readonly quarantineCoolDownMs: number;
   readonly quarantineMaxCoolDownMs: number;
+  /**
+   * Where outcome events go: the EventBridge bus in AWS (`OUTCOME_BUS_NAME`), a plain queue under `npm
+   * start` (`OUTCOME_QUEUE_URL`), at most one of the two; without either none are published.
+   */
+  readonly outcomes?:
+    | { readonly kind: 'bus'; readonly busName: string }
+    | { readonly kind: 'queue'; readonly queueUrl: string }
+    | undefined;
 }
 
 const awsRegion = z._default(
@@ -173,7 +181,17 @@ const runtimeSchema = z
     recordTimeBudgetMs: positiveInt(45_000),
     recordConcurrency: positiveInt(DEFAULT_RECORD_CONCURRENCY),
     ...quarantineShape,
+    outcomeBusName: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9._\-/]{1,256}$/, 'must be an EventBridge bus name')),
+    ),
+    outcomeQueueUrl: z.optional(z.url({ error: 'must be a queue URL' })),
   })
+  .check(
+    z.refine((c) => c.outcomeBusName === undefined || c.outcomeQueueUrl === undefined, {
+      path: ['outcomeBusName'],
+      message: 'and OUTCOME_QUEUE_URL are both set: set at most one',
+    }),
+  )
   .check(
     z.refine((c) => (c.kmsKeyId === undefined) !== (c.localKey === undefined), {
       path: ['kmsKeyId'],
@@ -194,10 +212,18 @@ export function loadRuntimeConfig(env: Environment = process.env): RuntimeConfig
     recordTimeBudgetMs: 'RECORD_TIME_BUDGET_MS',
     recordConcurrency: 'RECORD_CONCURRENCY',
     ...quarantineVariables,
+    outcomeBusName: 'OUTCOME_BUS_NAME',
+    outcomeQueueUrl: 'OUTCOME_QUEUE_URL',
   });
-  const { kmsKeyId, localKey, ...rest } = c;
+  const { kmsKeyId, localKey, outcomeBusName, outcomeQueueUrl, ...rest } = c;
   return {
     ...rest,
+    outcomes:
+      outcomeBusName !== undefined
+        ? { kind: 'bus', busName: outcomeBusName }
+        : outcomeQueueUrl !== undefined
+          ? { kind: 'queue', queueUrl: outcomeQueueUrl }
+          : undefined,
     credentialsKey:
       kmsKeyId !== undefined
         ? { kind: 'kms', keyId: kmsKeyId }

@@ -26,6 +26,10 @@ export interface FailureOutcome {
   readonly requestId: string;
   readonly reason: string;
   readonly message: string;
+  /** The account as the failure left it (for the outcome event). */
+  readonly account?: AccountRecord | undefined;
+  /** When the conclusion was written. */
+  readonly at: string;
 }
 
 /** One request's delivery, as every step of it needs it. */
@@ -84,7 +88,14 @@ export async function concludeFailure(
   const naturalKey = account?.state === 'failed' ? account.naturalKey : undefined;
   if (naturalKey !== undefined)
     await deps.ledger.releaseNaturalKey(request.platform, naturalKey, request.tenantId);
-  return { kind: status, requestId: request.requestId, reason: recorded.reason, message: recorded.message };
+  return {
+    kind: status,
+    requestId: request.requestId,
+    reason: recorded.reason,
+    message: recorded.message,
+    account: account ?? view.account,
+    at,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CredentialCipher } from '../ports/cipher.ts';
 import type { AccountRecord, Ledger } from '../ports/ledger.ts';
+import type { OutcomePublisher } from '../ports/outcome-publisher.ts';
 import type { ConnectedPlatform, PlatformDirectory } from '../ports/platform-module.ts';
 import type { Secret } from '../secret.ts';
 import { ProvisioningError, RequestNotApplicableError } from './errors.ts';
@@ -21,6 +22,8 @@ export interface ProvisioningDependencies {
   readonly cipher: CredentialCipher;
   readonly settings: ProvisioningSettings;
   readonly now?: (() => Date) | undefined;
+  /** Where concluded requests' outcome events go; none are published without it. */
+  readonly outcomes?: OutcomePublisher | undefined;
   /** Password for creates that bring none where the platform needs one; 16 random characters by default. */
   readonly generatePassword?: (() => Secret) | undefined;
 }

@@ -6,11 +6,12 @@ import type {
   RequestStatus,
 } from '../ports/ledger.ts';
 import { changeLifecycle } from './change-lifecycle.ts';
-import { concludeFailure, type Delivery } from './conclude-failure.ts';
+import { concludeFailure, type Delivery, type FailureOutcome } from './conclude-failure.ts';
 import { type CreateStart, createAccount, releaseUnusedClaim, startCreate } from './create-account.ts';
 import { type Applied, type ProvisioningDependencies, provisioned } from './dependencies.ts';
 import { RetryLaterError } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
+import { type Concluded, publishOutcome, republished } from './publish-outcome.ts';
 import type { ProvisioningRequest } from './request.ts';
 import { updateAccount } from './update-account.ts';
 
@@ -56,6 +57,12 @@ type OutcomeOf =
       readonly message: string;
     };
 
+/** What a request came to, and the conclusion its outcome event is made of (none while it goes on). */
+interface Handled {
+  readonly outcome: OutcomeOf;
+  readonly concluded?: Concluded | undefined;
+}
+
 /**
  * Applies one provisioning request, exactly once in effect, whatever the queue and the network do.
  *
@@ -71,6 +78,9 @@ type OutcomeOf =
  *
  * Malformed messages and permanent failures are recorded and answered (acknowledged); transient ones
  * are recorded as an event and thrown as {@link RetryLaterError} so the queue delivers them again.
+ *
+ * 4. publish the outcome event of every conclusion (duplicates included, see `publish-outcome.ts`) before
+ *    the message is acknowledged: a publish that fails is retried through the queue like a transient failure.
  */
 export async function processMessage(
   message: IncomingMessage,
@@ -93,16 +103,20 @@ export async function processMessage(
       finishedAt: at,
       events: [{ at, kind: 'rejected', detail: text }],
     });
-    return {
-      kind: 'rejected',
-      requestId: parsed.partial.requestId,
-      platform: parsed.partial.platform,
-      reason: 'invalid-request',
-      message: text,
-    };
+    const { requestId, platform, tenantId } = parsed.partial;
+    // Only a rejection that names a request has anyone waiting on it.
+    if (requestId !== undefined) {
+      const error = { reason: 'invalid-request', message: text };
+      await publishOutcome(
+        { requestId, platform, tenantId, outcome: 'rejected', error, occurredAt: at },
+        deps,
+      );
+    }
+    return { kind: 'rejected', requestId, platform, reason: 'invalid-request', message: text };
   }
   const request = parsed.request;
-  const outcome = await processRequest(request, message, deps, now, at);
+  const { outcome, concluded } = await processRequest(request, message, deps, now, at);
+  if (concluded) await publishOutcome(concluded, deps);
   return { ...outcome, platform: request.platform, action: request.action };
 }
 
@@ -112,7 +126,7 @@ async function processRequest(
   deps: ProvisioningDependencies,
   now: () => Date,
   at: string,
-): Promise<OutcomeOf> {
+): Promise<Handled> {
   const key: AccountKey = { platform: request.platform, tenantId: request.tenantId };
   const print = fingerprint(request);
   const delivery: Delivery = {
@@ -138,7 +152,10 @@ async function processRequest(
     request.action === 'create' ? startCreate(request, deps, now) : Promise.resolve(undefined),
   ]);
   if (read.status === 'rejected') {
-    return concludeFailure(read.reason, delivery, {}, undefined, [{ at, kind: 'received', detail: said }]);
+    const failure = await concludeFailure(read.reason, delivery, {}, undefined, [
+      { at, kind: 'received', detail: said },
+    ]);
+    return failed(request, failure);
   }
   const view = read.value;
   const start = started.status === 'fulfilled' ? started.value : undefined;
@@ -150,7 +167,7 @@ async function processRequest(
     // The caller reused a request id for another intent: applying it would break "one id, one effect",
     // and treating it as a duplicate would drop it silently. Reject it, on its own record.
     if (request.action === 'create') await releaseUnusedClaim(request, start, view.account, deps);
-    return rejectReuse(delivery, entry, at);
+    return rejectReuse(delivery, entry, view.account, at);
   }
   if (entry && entry.status !== 'in-progress' && !lostCommit(entry, view.account)) {
     if (request.action === 'create') await releaseUnusedClaim(request, start, view.account, deps);
@@ -159,7 +176,16 @@ async function processRequest(
       kind: 'duplicate',
       detail: `${said}: already ${entry.status}; nothing done`,
     });
-    return { kind: 'duplicate', requestId: request.requestId, status: entry.status, result: entry.result };
+    return {
+      outcome: {
+        kind: 'duplicate',
+        requestId: request.requestId,
+        status: entry.status,
+        result: entry.result,
+      },
+      // The first delivery may have concluded and then died before its publish: publish again.
+      concluded: republished({ ...entry, requestId: request.requestId }, view.account, at),
+    };
   }
   // A redelivery may find no history: the first delivery stopped before it recorded anything.
   const again = entry !== undefined || message.receiveCount > 1;
@@ -185,10 +211,41 @@ async function processRequest(
         event: { at: done, kind: 'succeeded', detail: `${applied.result}: ${applied.detail}` },
       },
     });
-    return { kind: 'applied', requestId: request.requestId, result: applied.result };
+    return {
+      outcome: { kind: 'applied', requestId: request.requestId, result: applied.result },
+      concluded: {
+        ...identityOf(request),
+        outcome: 'succeeded',
+        result: applied.result,
+        account: applied.account ?? view.account,
+        occurredAt: done,
+      },
+    };
   } catch (error) {
-    return await concludeFailure(error, delivery, view, start, events);
+    return failed(request, await concludeFailure(error, delivery, view, start, events));
   }
+}
+
+const identityOf = (request: ProvisioningRequest) => ({
+  requestId: request.requestId,
+  action: request.action,
+  platform: request.platform,
+  tenantId: request.tenantId,
+});
+
+/** A permanent failure's answer and its event (retryable ones were thrown). */
+function failed(request: ProvisioningRequest, failure: FailureOutcome): Handled {
+  const { kind, requestId, reason, message } = failure;
+  return {
+    outcome: { kind, requestId, reason, message },
+    concluded: {
+      ...identityOf(request),
+      outcome: kind,
+      error: { reason, message },
+      account: failure.account,
+      occurredAt: failure.at,
+    },
+  };
 }
 
 /**
@@ -199,7 +256,12 @@ function lostCommit(entry: HistoryEntry, account: AccountRecord | undefined): bo
   return entry.accountVersion !== undefined && (account?.version ?? 0) < entry.accountVersion;
 }
 
-async function rejectReuse(delivery: Delivery, entry: HistoryEntry, at: string): Promise<OutcomeOf> {
+async function rejectReuse(
+  delivery: Delivery,
+  entry: HistoryEntry,
+  account: AccountRecord | undefined,
+  at: string,
+): Promise<Handled> {
   const { request, message, deps } = delivery;
   const text = `requestId ${request.requestId} was already used for another ${entry.action} of this account; a new intent needs a new requestId`;
   await deps.ledger.recordRejection({
@@ -215,7 +277,11 @@ async function rejectReuse(delivery: Delivery, entry: HistoryEntry, at: string):
     finishedAt: at,
     events: [{ at, kind: 'rejected', detail: text }],
   });
-  return { kind: 'rejected', requestId: request.requestId, reason: 'request-id-reused', message: text };
+  const error = { reason: 'request-id-reused', message: text };
+  return {
+    outcome: { kind: 'rejected', requestId: request.requestId, ...error },
+    concluded: { ...identityOf(request), outcome: 'rejected', error, account, occurredAt: at },
+  };
 }
 
 async function apply(

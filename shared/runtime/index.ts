@@ -6,12 +6,14 @@ import { PlatformHealth, type QuarantineTarget } from '../lambda/quarantine.ts';
 import { platformNames } from '../platforms/registry.ts';
 import { buildCipher } from './cipher.ts';
 import { buildLedger } from './ledger.ts';
+import { buildOutcomePublisher } from './outcomes.ts';
 import { livePlatforms, type PlatformCallObserver, type PlatformSecretObserver } from './platforms.ts';
 import { buildQueueClient } from './producer.ts';
 import { buildRateBudget } from './rate-budget.ts';
 
 export { buildCipher } from './cipher.ts';
 export { buildLedger } from './ledger.ts';
+export { buildOutcomePublisher } from './outcomes.ts';
 export {
   buildPlatforms,
   livePlatforms,
@@ -82,6 +84,7 @@ export function provisioningRuntime(
           ledger,
           contract: requestContract,
           cipher: buildCipher(runtime),
+          outcomes: buildOutcomePublisher(runtime, sqs),
           settings: {
             defaultHorizonDays: runtime.defaultHorizonDays,
             maxReceiveCount: runtime.maxReceiveCount,

@@ -95,6 +95,7 @@ describe('the functions’ bundles, built with the deployed options', () => {
     const consumer = bundles.find((b) => b.name === 'process-provisioning-requests');
     expect(consumer?.sdkModules).toEqual([
       '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-eventbridge',
       '@aws-sdk/client-kms',
       '@aws-sdk/client-secrets-manager',
       '@aws-sdk/client-sqs',

@@ -107,6 +107,7 @@ function resolveReference(value: unknown): string {
     'AWS::DynamoDB::GlobalTable': 'Provisioner-LedgerTable38A58B60-1A2B3C4D5E6F',
     'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b6c7f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f`,
     'AWS::SecretsManager::Secret': `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:VendorSecret-AbCdEf`,
+    'AWS::Events::EventBus': 'ProvisionerOutcomesBus1A2B3C4D',
   };
   const result = type === undefined ? undefined : resolved[type];
   if (result === undefined) throw new Error(`No stand-in for ${JSON.stringify(value)}`);
@@ -157,7 +158,8 @@ describe('ProvisionerStack queues', () => {
   });
 
   it('encrypts both queues with a rotated customer-managed key and refuses requests without TLS', () => {
-    const queues = resourcesOfType('AWS::SQS::Queue');
+    // The provisioning queues; the outcome queues are tested below.
+    const queues = resourcesOfType('AWS::SQS::Queue').filter(([, q]) => q.Properties.FifoQueue === true);
     const policies = resourcesOfType('AWS::SQS::QueuePolicy').map(([, p]) => p.Properties);
 
     expect(queues).toHaveLength(2);
@@ -700,6 +702,7 @@ describe('ProvisionerStack cdk-nag', () => {
       `Serverless-LambdaTracing at ${DEFAULT_STACK_NAME}/QuarantineProber/FunctionFunction`,
       `Serverless-LambdaTracing at ${DEFAULT_STACK_NAME}/Reconciliation/FunctionFunction`,
       `Serverless-SQSRedrivePolicy at ${DEFAULT_STACK_NAME}/DeadLetterQueue`,
+      `Serverless-SQSRedrivePolicy at ${DEFAULT_STACK_NAME}/Outcomes/ExampleDeadLetterQueue`,
     ]);
     for (const violation of suppressed) expect(violation.reason?.length).toBeGreaterThan(40);
   });
@@ -971,5 +974,70 @@ describe('ProvisionerStack teardown safety', () => {
   it('refuses a terminationProtection that is not true or false, and a stage that cannot be a tag value', () => {
     expect(() => withContext({ terminationProtection: 'maybe' })).toThrow(InfraConfigurationError);
     expect(() => withContext({ stage: 'not a stage!' })).toThrow(InfraConfigurationError);
+  });
+});
+
+describe('ProvisionerStack outcome events', () => {
+  const busId = () => onlyResource('AWS::Events::EventBus')[0];
+  const outcomeQueues = () => resourcesOfType('AWS::SQS::Queue').filter(([id]) => id.startsWith('Outcomes'));
+
+  it('creates a custom bus and an example rule sending the detail of every outcome to a queue', () => {
+    const [, rule] = onlyResource('AWS::Events::Rule');
+    expect(rule.Properties.EventBusName).toEqual({ Ref: busId() });
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['provisioner'],
+      'detail-type': [
+        'Provisioning request succeeded',
+        'Provisioning request failed',
+        'Provisioning request rejected',
+      ],
+    });
+    const [target] = rule.Properties.Targets as Record<string, unknown>[];
+    const [queueId] = resourceOf('AWS::SQS::Queue', 'OutcomesExampleQueue');
+    expect(target).toMatchObject({
+      Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      InputPath: '$.detail',
+      DeadLetterConfig: {
+        Arn: { 'Fn::GetAtt': [resourceOf('AWS::SQS::Queue', 'OutcomesExampleDeadLetterQueue')[0], 'Arn'] },
+      },
+    });
+  });
+
+  it('gives the example queue its own dead-letter queue, both encrypted, TLS-only and retained', () => {
+    const queues = outcomeQueues();
+    expect(queues).toHaveLength(2);
+    const [dlqId] = resourceOf('AWS::SQS::Queue', 'OutcomesExampleDeadLetterQueue');
+    const [, queue] = resourceOf('AWS::SQS::Queue', 'OutcomesExampleQueue');
+    expect(queue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+      maxReceiveCount: 10,
+    });
+    const policies = resourcesOfType('AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(p.Properties));
+    for (const [id, q] of queues) {
+      expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(q.DeletionPolicy).toBe('Retain');
+      const policy = policies.find((p) => p.includes(`"Ref":"${id}"`));
+      expect(policy).toContain('aws:SecureTransport');
+      expect(policy).toContain('events.amazonaws.com');
+    }
+  });
+
+  it('lets the handler put events on that bus only, and names the bus in its environment', () => {
+    const statements = policyStatementsOf(handlerRole()[0]);
+    const puts = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+    expect(puts).toEqual([
+      expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId(), 'Arn'] } }),
+    ]);
+    const [, handler] = handlerFunction();
+    const variables = (handler.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.OUTCOME_BUS_NAME).toEqual({ Ref: busId() });
+  });
+
+  it('exports the bus name and ARN and the example queue URL', () => {
+    template.hasOutput('OutcomeBusName', { Value: { Ref: busId() } });
+    template.hasOutput('OutcomeBusArn', { Value: { 'Fn::GetAtt': [busId(), 'Arn'] } });
+    template.hasOutput('OutcomesExampleQueueUrl', {
+      Value: { Ref: resourceOf('AWS::SQS::Queue', 'OutcomesExampleQueue')[0] },
+    });
   });
 });

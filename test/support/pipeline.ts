@@ -1,11 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { makeHandler } from '../../functions/process-provisioning-requests.ts';
 import { type SqsPoller, startSqsPoller } from '../../local/poller.ts';
-import { ensureProvisioningQueues, type ProvisioningQueues } from '../../local/queues.ts';
+import {
+  ensureOutcomesQueue,
+  ensureProvisioningQueues,
+  type ProvisioningQueues,
+} from '../../local/queues.ts';
 import type { ProvisioningRequestInput } from '../../shared/contract.ts';
 import { createLedgerTable } from '../../shared/ledger/index.ts';
 import type { AccountKey, AccountRecord, HistoryEntry } from '../../shared/ports/ledger.ts';
+import type { OutcomeEvent, OutcomePublisher } from '../../shared/ports/outcome-publisher.ts';
 import type { Credentials } from '../../shared/ports/platform.ts';
 import { sendProvisioningRequests } from '../../shared/producer/index.ts';
 import { buildRuntimeDependencies, type RuntimeDependencies } from '../../shared/runtime/index.ts';
@@ -25,6 +30,13 @@ export interface TestPipeline {
   /** The environment the handler was built from (what a worker process needs too). */
   readonly env: Readonly<Record<string, string>>;
   readonly runtime: RuntimeDependencies;
+  /** The local outcomes queue the handler publishes to. */
+  readonly outcomesQueueUrl: string;
+  /**
+   * Every outcome event published so far, in the order received (taken off the outcomes queue, so
+   * each is seen once; the queue is standard, so this order is not the publish order).
+   */
+  outcomes(): Promise<OutcomeEvent[]>;
   /** Starts consuming with the handler in this process (it is not started by default). */
   startPoller(): SqsPoller;
   send(requests: ProvisioningRequestInput[]): Promise<void>;
@@ -51,7 +63,13 @@ export interface TestPipeline {
 let tables = 0;
 
 /** Starts every part of the pipeline on ephemeral ports. */
-export async function startTestPipeline(options: { logger?: Logger } = {}): Promise<TestPipeline> {
+export async function startTestPipeline(
+  options: {
+    logger?: Logger;
+    /** Wraps the handler's outcome publisher (to make it fail on purpose). */
+    publisher?: (inner: OutcomePublisher) => OutcomePublisher;
+  } = {},
+): Promise<TestPipeline> {
   const db = await startDynalite();
   const mq = await startTestFauxqs();
   const simulators = await startLocalSimulators();
@@ -63,6 +81,7 @@ export async function startTestPipeline(options: { logger?: Logger } = {}): Prom
     maxReceiveCount: TEST_MAX_RECEIVE_COUNT,
     visibilityTimeoutSeconds: 1,
   });
+  const outcomesQueueUrl = await ensureOutcomesQueue(mq.sqs, `outcomes-${tables}`);
   const env: Record<string, string> = {
     ...simulators.env,
     CLOOPEN_TIMEOUT_MS: '1000',
@@ -71,14 +90,20 @@ export async function startTestPipeline(options: { logger?: Logger } = {}): Prom
     DYNAMODB_ENDPOINT: db.endpoint,
     SQS_ENDPOINT: mq.endpoint,
     QUEUE_URL: queues.queueUrl,
+    OUTCOME_QUEUE_URL: outcomesQueueUrl,
     CREDENTIALS_LOCAL_KEY: Buffer.alloc(32, 42).toString('base64'),
     MAX_RECEIVE_COUNT: String(TEST_MAX_RECEIVE_COUNT),
     RETRY_BASE_SECONDS: '1',
     RETRY_MAX_SECONDS: '1',
   };
   const runtime = await buildRuntimeDependencies(env);
+  const published = runtime.provisioning.outcomes;
+  if (!published) throw new Error('the pipeline publishes outcome events');
   const handler = makeHandler({
-    provisioning: runtime.provisioning,
+    provisioning: {
+      ...runtime.provisioning,
+      outcomes: options.publisher ? options.publisher(published) : published,
+    },
     sqs: runtime.sqs,
     queueUrl: queues.queueUrl,
     retryBaseSeconds: 1,
@@ -87,6 +112,7 @@ export async function startTestPipeline(options: { logger?: Logger } = {}): Prom
   });
   const pollers: SqsPoller[] = [];
   const ledger = runtime.provisioning.ledger;
+  const received: OutcomeEvent[] = [];
 
   return {
     db,
@@ -95,6 +121,27 @@ export async function startTestPipeline(options: { logger?: Logger } = {}): Prom
     simulators,
     env,
     runtime,
+    outcomesQueueUrl,
+    async outcomes() {
+      for (;;) {
+        const answer = await mq.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: outcomesQueueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+          }),
+        );
+        const messages = answer.Messages ?? [];
+        if (messages.length === 0) return [...received];
+        for (const m of messages) received.push(JSON.parse(m.Body ?? 'null') as OutcomeEvent);
+        await mq.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: outcomesQueueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+          }),
+        );
+      }
+    },
     startPoller() {
       const poller = startSqsPoller({ sqs: mq.sqs, queueUrl: queues.queueUrl, handler, waitTimeSeconds: 1 });
       pollers.push(poller);
