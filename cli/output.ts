@@ -6,6 +6,8 @@ export interface Output {
   err(text: string): void;
   /** True when stderr is a terminal (progress bars are drawn only then). */
   readonly interactive: boolean;
+  /** True when stdout is a terminal: commands that print secrets warn then (absent: not a terminal). */
+  readonly stdoutIsTerminal?: boolean | undefined;
 }
 
 /** The process's own streams. */
@@ -13,6 +15,7 @@ export const processOutput: Output = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   interactive: process.stderr.isTTY === true,
+  stdoutIsTerminal: process.stdout.isTTY === true,
 };
 
 /** One JSON document; `Secret`s redact themselves through `toJSON`. */
