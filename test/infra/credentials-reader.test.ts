@@ -28,6 +28,8 @@ const CONTEXT = { platform: platformNames[0] ?? '', tenantId: 'cust_42' };
 const READER_TAG = { [CREDENTIALS_READER_TAG_KEY]: DEFAULT_STACK_NAME };
 
 let template: Template;
+/** Another stack name and a break-glass role, synthesized once for the tests that need either. */
+let staging: Template;
 let keyPolicy: Statement[];
 let readerPolicy: Statement[];
 
@@ -140,6 +142,7 @@ function readerPolicyAllows(request: DecryptRequest): boolean {
 
 beforeAll(() => {
   template = synth();
+  staging = synth({ stackName: 'Provisioner-staging', breakGlassRoleArn: BREAK_GLASS });
   keyPolicy = keyPolicyOf(template);
   const [, policy] = Object.entries(template.findResources('AWS::IAM::ManagedPolicy'))[0] ?? [];
   readerPolicy = resolve(policy?.Properties.PolicyDocument.Statement) as Statement[];
@@ -189,7 +192,7 @@ describe('the credentials reader managed policy', () => {
   });
 
   it('tags readers with the stack name, so a reader of one stack reads no other', () => {
-    const other = synth({ stackName: 'Provisioner-staging' });
+    const other = staging;
 
     other.hasOutput('CredentialsReaderTagValue', { Value: 'Provisioner-staging' });
     expect(JSON.stringify(keyPolicyOf(other))).toContain(
@@ -257,10 +260,12 @@ describe('who may Decrypt with the credentials key (the key policy, evaluated as
   });
 
   it('lets the break-glass role open, and still nobody untagged', () => {
-    const statements = keyPolicyOf(synth({ breakGlassRoleArn: BREAK_GLASS }));
+    const statements = keyPolicyOf(staging);
+    const stagingReader = { ...reader(), tags: { [CREDENTIALS_READER_TAG_KEY]: 'Provisioner-staging' } };
 
     expect(decide(statements, { principalArn: BREAK_GLASS, iamAllows: false })).toBe('allowed');
-    expect(decide(statements, reader())).toBe('allowed');
+    expect(decide(statements, stagingReader)).toBe('allowed');
+    expect(decide(statements, reader())).toBe('denied');
     expect(
       decide(statements, {
         principalArn: `arn:aws:iam::${ACCOUNT}:role/Admin`,
