@@ -47,3 +47,13 @@ export class TargetUnavailableError extends CliError {
 export class AwsCredentialsError extends CliError {
   override readonly name = 'AwsCredentialsError';
 }
+
+/** AWS refused a call the command makes: the message names the permission (action and resource) missing. */
+export class PermissionDeniedError extends CliError {
+  override readonly name = 'PermissionDeniedError';
+}
+
+/** A command that prints secrets was run without the flag that says the caller means it (`--reveal`). */
+export class RevealRequiredError extends CliError {
+  override readonly name = 'RevealRequiredError';
+}

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigurationError, type Environment, loadCliConfig, STACK_NAME_PATTERN } from '../shared/config.ts';
 import { settingsPatterns } from '../shared/platforms/sources.ts';
+import { registerCredentialsCommand } from './credentials-command.ts';
 import { CliUsageError } from './errors.ts';
 import { platformEnvironment } from './local-stack-file.ts';
 import { registerOperationsCommands } from './operations-commands.ts';
@@ -46,6 +47,7 @@ export async function runCli(argv: readonly string[], env: Environment, output: 
   registerPipelineCommands(program, target, output);
   registerOperationsCommands(program, target, env, platformSettings, output);
   registerOutcomesCommand(program, target, output);
+  registerCredentialsCommand(program, target, output);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -8,6 +8,8 @@ export interface Output {
   readonly interactive: boolean;
   /** Aborted when the user interrupts (`outcomes --follow` stops on it); without it, the process's SIGINT. */
   readonly interrupted?: AbortSignal | undefined;
+  /** True when stdout is a terminal: commands that print secrets warn then (absent: not a terminal). */
+  readonly stdoutIsTerminal?: boolean | undefined;
 }
 
 /** The process's own streams. */
@@ -15,6 +17,7 @@ export const processOutput: Output = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   interactive: process.stderr.isTTY === true,
+  stdoutIsTerminal: process.stdout.isTTY === true,
 };
 
 /** One JSON document; `Secret`s redact themselves through `toJSON`. */

@@ -158,7 +158,8 @@ function visibleAccount(a: AccountRecord): Record<string, unknown> {
   return { ...rest, credentials: credentials ? `[sealed: ${credentials.scheme}]` : undefined };
 }
 
-function platformOption(value: string): PlatformName {
+/** Checks `--platform` against the registry as commander parses it. */
+export function platformOption(value: string): PlatformName {
   if (!platformNames.includes(value)) {
     throw new CliUsageError(`--platform must be one of ${platformNames.join(', ')}, not "${value}"`);
   }

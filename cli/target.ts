@@ -1,17 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { awsClientOptions } from '../shared/aws/local.ts';
 import type { CliConfig } from '../shared/config.ts';
+import { type CredentialsReader, createCredentialsReader } from '../shared/credentials/index.ts';
 import { createKmsCipher, createLocalCipher } from '../shared/crypto/index.ts';
 import { createDynamoDbLedger } from '../shared/ledger/index.ts';
 import { platformNames } from '../shared/platforms/registry.ts';
 import type { CredentialCipher } from '../shared/ports/cipher.ts';
 import type { Ledger } from '../shared/ports/ledger.ts';
-import { AwsCredentialsError, TargetUnavailableError } from './errors.ts';
+import { AwsCredentialsError, PermissionDeniedError, TargetUnavailableError } from './errors.ts';
 import { readLocalStack } from './local-stack-file.ts';
 
 /** Where the pipeline commands send requests and read the ledger. */
@@ -26,6 +31,8 @@ export interface Target {
   readonly outcomesQueueUrl?: string | undefined;
   /** The cipher that seals credentials in this ledger (`reconcile --repair` adopts with it). */
   cipher(): Promise<CredentialCipher>;
+  /** Reads one account's unsealed credentials with the caller's own rights (`provisioner credentials`). */
+  credentialsReader(): Promise<CredentialsReader>;
 }
 
 /** Output keys of the deployed stack (see `infra/`). */
@@ -86,7 +93,18 @@ async function operatorCredentials(
 async function deployedTarget(stackName: string, region: string): Promise<Target> {
   const credentials = await operatorCredentials(stackName, region);
   const cloudFormation = new CloudFormationClient({ region, credentials });
-  const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  let answer: DescribeStacksCommandOutput;
+  try {
+    answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  } catch (error) {
+    if (error instanceof Error && /^AccessDenied/.test(error.name)) {
+      throw new PermissionDeniedError(
+        `Access denied: the CLI reads stack ${stackName}'s outputs and needs cloudformation:DescribeStacks on it`,
+        error,
+      );
+    }
+    throw error;
+  }
   const outputs = new Map((answer.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   const queueUrl = outputs.get(STACK_OUTPUTS.queueUrl);
   const tableName = outputs.get(STACK_OUTPUTS.tableName);
@@ -97,15 +115,18 @@ async function deployedTarget(stackName: string, region: string): Promise<Target
       `Stack ${stackName} has no ${Object.values(STACK_OUTPUTS).join(' / ')} outputs: is it a provisioner stack?`,
     );
   }
+  const dynamodb = new DynamoDBClient({ region, credentials });
+  const cipher = async () =>
+    createKmsCipher({ client: new KMSClient({ region, credentials }), keyId: credentialsKeyArn });
   return {
     description: `stack ${stackName} (${region})`,
     sqs: new SQSClient({ region, credentials }),
     queueUrl,
     deadLetterQueueUrl,
     outcomesQueueUrl: outputs.get(OUTCOMES_QUEUE_OUTPUT),
-    ledger: ledgerFor(new DynamoDBClient({ region, credentials }), tableName),
-    cipher: async () =>
-      createKmsCipher({ client: new KMSClient({ region, credentials }), keyId: credentialsKeyArn }),
+    ledger: ledgerFor(dynamodb, tableName),
+    cipher,
+    credentialsReader: async () => createCredentialsReader({ dynamodb, tableName, cipher: await cipher() }),
   };
 }
 
@@ -118,24 +139,25 @@ export async function resolveTarget(config: CliConfig): Promise<Target> {
       'No local stack is running: start one with `npm start` (or name a deployed one with --stack NAME)',
     );
   }
+  const dynamodb = new DynamoDBClient(awsClientOptions(local.region, local.dynamodbEndpoint));
+  const cipher = async (): Promise<CredentialCipher> => {
+    if (!local.credentialsKeyFile) {
+      throw new TargetUnavailableError(
+        'The local stack names no credentials key file: restart it with `npm start`',
+      );
+    }
+    const key = (await readFile(local.credentialsKeyFile, 'utf8')).trim();
+    return createLocalCipher({ keyId: 'local', key: Buffer.from(key, 'base64') });
+  };
   return {
     description: `local stack (pid ${local.pid})`,
     sqs: new SQSClient(awsClientOptions(local.region, local.sqsEndpoint)),
     queueUrl: local.queueUrl,
     deadLetterQueueUrl: local.dlqUrl,
     outcomesQueueUrl: local.outcomesQueueUrl,
-    cipher: async () => {
-      if (!local.credentialsKeyFile) {
-        throw new TargetUnavailableError(
-          'The local stack names no credentials key file: restart it with `npm start`',
-        );
-      }
-      const key = (await readFile(local.credentialsKeyFile, 'utf8')).trim();
-      return createLocalCipher({ keyId: 'local', key: Buffer.from(key, 'base64') });
-    },
-    ledger: ledgerFor(
-      new DynamoDBClient(awsClientOptions(local.region, local.dynamodbEndpoint)),
-      local.tableName,
-    ),
+    cipher,
+    ledger: ledgerFor(dynamodb, local.tableName),
+    credentialsReader: async () =>
+      createCredentialsReader({ dynamodb, tableName: local.tableName, cipher: await cipher() }),
   };
 }

@@ -8,8 +8,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CREDENTIALS_READER_TAG_KEY } from '../shared/credentials/tag.ts';
 import { DEFAULT_MAX_CONCURRENCY } from '../shared/lambda/event-source.ts';
 import { platformModules, platformNames } from '../shared/platforms/registry.ts';
+import { CredentialsReaderPolicy } from './constructs/credentials-reader-policy.ts';
 import { CredentialsSealingKey } from './constructs/credentials-sealing-key.ts';
 import { ExpirySweep, type GraceDays } from './constructs/expiry-sweep.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
@@ -137,7 +139,8 @@ function integerSetting(name: string, value: number, min = 1, max = Number.MAX_S
  * subscribe to the `AlarmTopicArn` topic. The secrets are created without a value, so no deploy writes one.
  * Producers need `sqs:SendMessage` on the queue and `kms:GenerateDataKey` + `kms:Decrypt` on `QueueKeyArn`.
  *
- * Data protection: credentials only the handler (and a break-glass role) can open, the vendor secret and the
+ * Data protection: credentials only the handler, a break-glass role and roles tagged as credentials readers
+ * (with the `CredentialsReaderPolicyArn` policy) can open, the vendor secret and the
  * log groups under customer-managed keys, queues, secret, keys, table and logs retained on stack deletion.
  *
  * The constructs it composes create their resources directly in the stack, so the logical IDs are those of
@@ -158,6 +161,8 @@ export class ProvisionerStack extends Stack {
   readonly platformSecrets: PlatformSecrets;
   /** Where alarms go. */
   readonly alarmTopic: sns.Topic;
+  /** What a signup flow's role attaches (with the reader tag) to read credentials. */
+  readonly credentialsReader: CredentialsReaderPolicy;
   /** The scheduled expiry sweep. */
   readonly sweep: ExpirySweep;
   /** The scheduled reconciliation. */
@@ -190,8 +195,11 @@ export class ProvisionerStack extends Stack {
         'breakGlassRoleArn',
       );
     }
+    // Readers are tagged with this stack's name, so a role reading one stack's credentials reads no other's.
+    const readerTag = { key: CREDENTIALS_READER_TAG_KEY, value: this.stackName };
     const credentials = new CredentialsSealingKey(this, 'Credentials', {
       breakGlassRoleArn: props.breakGlassRoleArn,
+      readerTag,
     });
     const logsKey = new LogsEncryptionKey(this, 'Logs').key;
     this.credentialsKey = credentials.key;
@@ -211,6 +219,11 @@ export class ProvisionerStack extends Stack {
 
     const ledger = new LedgerTable(this, 'Ledger');
     this.table = ledger.table;
+    this.credentialsReader = new CredentialsReaderPolicy(this, 'CredentialsReader', {
+      ledger,
+      credentials,
+      readerTag,
+    });
 
     // A customer-managed key, so reading the vendor credentials takes a grant on it besides Secrets Manager
     // rights, and every read is in CloudTrail under this key.
@@ -417,6 +430,21 @@ export class ProvisionerStack extends Stack {
         'CredentialsKeyArn',
         'Seals sub-account credentials; `provisioner reconcile --repair` needs kms:Encrypt on it (platform and tenant context)',
         this.credentialsKey.keyArn,
+      ],
+      [
+        'CredentialsReaderPolicyArn',
+        `A signup flow's role reads credentials with this managed policy and the tag ${this.credentialsReader.readerTag.key}=${this.credentialsReader.readerTag.value}`,
+        this.credentialsReader.policy.managedPolicyArn,
+      ],
+      [
+        'CredentialsReaderTagKey',
+        'The principal tag key a credentials reader role carries',
+        this.credentialsReader.readerTag.key,
+      ],
+      [
+        'CredentialsReaderTagValue',
+        'The value of that tag: this stack name',
+        this.credentialsReader.readerTag.value,
       ],
     ];
     for (const [id, description, value] of outputs) new CfnOutput(this, id, { description, value });

@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -50,6 +50,17 @@ export interface CredentialsSealingKeyProps {
    * naming an unknown principal.
    */
   readonly breakGlassRoleArn?: string | undefined;
+  /**
+   * Admits credentials readers (the signup flow): IAM roles of this account that carry this principal tag
+   * may Decrypt under the sealing context, if their IAM policies allow it too (the
+   * `CredentialsReaderPolicy`). Without it only the handler and the break-glass role can open credentials.
+   */
+  readonly readerTag?: { readonly key: string; readonly value: string } | undefined;
+}
+
+/** The tag key as IAM condition keys name it: `aws:PrincipalTag/{key}`. */
+function principalTag(key: string): string {
+  return `aws:PrincipalTag/${key}`;
 }
 
 /**
@@ -62,8 +73,11 @@ export interface CredentialsSealingKeyProps {
  * Its key policy does not delegate Decrypt to IAM (the default policy's `kms:*` for the account would let
  * any principal with IAM `kms:Decrypt` on `*` open credentials). The account keeps the administration
  * actions and `kms:Encrypt` (sealing reveals nothing, and `provisioner reconcile --repair` seals); Decrypt is
- * allowed to the roles {@link grantSealAndOpen} names and the break-glass role only, and explicitly denied to
- * everyone else, grants included. An administrator can still rewrite the policy (`kms:PutKeyPolicy`, which
+ * allowed to the roles {@link grantSealAndOpen} names and the break-glass role, and, when `readerTag` is set,
+ * to this account's roles carrying that principal tag whose IAM policies allow it (the signup flow's, with the
+ * stack's `CredentialsReaderPolicy`), under the sealing context; it is explicitly denied to everyone else,
+ * grants included. With readers admitted, the right to tag a role with the reader tag (`iam:TagRole`, or
+ * `sts:TagSession` for a session tag) is the right to read credentials: keep it to administrators. An administrator can still rewrite the policy (`kms:PutKeyPolicy`, which
  * keeps the key from becoming unmanageable); that change is in CloudTrail.
  *
  * The key is created in `scope`, beside this construct rather than under it, so that it keeps the logical ID
@@ -78,6 +92,8 @@ export class CredentialsSealingKey extends Construct {
   constructor(scope: Construct, id: string, props: CredentialsSealingKeyProps = {}) {
     super(scope, id);
     const account = new iam.AccountRootPrincipal();
+    const reader = props.readerTag;
+    const notOpeners = Lazy.list({ produce: () => this.#openers });
     this.key = new kms.Key(scope, `${id}Key`, {
       description: 'Seals vendor sub-account credentials stored in the provisioning ledger',
       enableKeyRotation: true,
@@ -106,12 +122,15 @@ export class CredentialsSealingKey extends Construct {
             actions: ['kms:Decrypt', 'kms:ReEncrypt*'],
             resources: ['*'],
             conditions: {
-              ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => this.#openers }) },
+              ArnNotEquals: { 'aws:PrincipalArn': notOpeners },
+              // A tagged reader is exempt here; the statements of admitReaders deny it everything else.
+              ...(reader ? { StringNotEquals: { [principalTag(reader.key)]: reader.value } } : {}),
             },
           }),
         ],
       }),
     });
+    if (reader) this.#admitReaders(reader, notOpeners);
     if (props.breakGlassRoleArn !== undefined) {
       this.#openers.push(props.breakGlassRoleArn);
       this.key.addToResourcePolicy(
@@ -123,6 +142,58 @@ export class CredentialsSealingKey extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * The key policy's part for readers, on top of the Deny's exemption of tagged principals:
+   * - `TaggedReadersOpen` allows Decrypt to the account's principals carrying the tag, under the sealing
+   *   context. Its principal is the account, so the principal's IAM policies must allow the call as well:
+   *   the tag alone opens nothing, nor does the managed policy alone.
+   * - `OnlyTaggedRolesRead` denies Decrypt and re-encryption to tagged principals that are not roles of this
+   *   account (IAM users with long-lived keys, other accounts).
+   * No statement allows a reader re-encryption or Decrypt without the context, so those stay refused.
+   */
+  #admitReaders(reader: { readonly key: string; readonly value: string }, notOpeners: string[]): void {
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TaggedReadersOpen',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ...SEALING_CONTEXT,
+          StringEquals: { ...SEALING_CONTEXT.StringEquals, [principalTag(reader.key)]: reader.value },
+          ArnLike: { 'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/*` },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTaggedRolesRead',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': notOpeners },
+          ArnNotLike: { 'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/*` },
+        },
+      }),
+    );
+  }
+
+  /**
+   * The IAM half of a reader's right (statement `OpenCredentials`): Decrypt with this key, only under the
+   * sealing context. Useless without the reader tag, which the key policy requires as well.
+   */
+  openStatement(): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid: 'OpenCredentials',
+      actions: ['kms:Decrypt'],
+      resources: [this.key.keyArn],
+      conditions: SEALING_CONTEXT,
+    });
   }
 
   /**

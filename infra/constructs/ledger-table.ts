@@ -104,6 +104,21 @@ export class LedgerTable extends Construct {
   }
 
   /**
+   * GetItem on account partitions only (statement `LedgerGetAccountRecord`), for a managed policy: what the
+   * credentials reader calls, and not BatchGetItem, Query or a write.
+   */
+  accountRecordGetStatement(): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid: 'LedgerGetAccountRecord',
+      actions: ['dynamodb:GetItem'],
+      resources: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACCOUNT_PARTITION_PREFIX}*`] },
+      },
+    });
+  }
+
+  /**
    * Lets `grantee` query the index (statement `LedgerIndexQuery`): accounts by platform and phase, the ones
    * due by expiry, rejections by day, without scanning.
    */

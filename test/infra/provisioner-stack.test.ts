@@ -809,7 +809,7 @@ describe('ProvisionerStack credentials key', () => {
   const withContext = (context: Record<string, unknown>) =>
     createProvisionerApp({ context: { ...CDK_CONTEXT, ...NO_BUNDLING, ...context } });
 
-  it('lets only the handler role Decrypt with the credentials key, not the account through IAM', () => {
+  it('lets the handler role Decrypt, and the account through IAM only for roles tagged as readers, under the context', () => {
     // Prepare
     const [roleId] = handlerRole();
 
@@ -818,23 +818,37 @@ describe('ProvisionerStack credentials key', () => {
 
     // Assess
     const decrypt = allowing(statements, 'kms:Decrypt');
-    expect(decrypt.map((s) => s.Principal)).toEqual([{ AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } }]);
+    expect(decrypt.map((s) => s.Sid)).toEqual(['TaggedReadersOpen', 'HandlerRoleOpens']);
+    expect(decrypt[1]?.Principal).toEqual({ AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+    expect(JSON.stringify(decrypt[0]?.Principal)).toContain(':root');
+    expect(decrypt[0]?.Condition).toMatchObject({
+      StringEquals: {
+        'aws:PrincipalTag/provisioner:credentials-reader': DEFAULT_STACK_NAME,
+        'kms:EncryptionContext:platform': platformModules.map((p) => p.name),
+      },
+      Null: { 'kms:EncryptionContext:tenantId': 'false' },
+    });
     for (const action of ['kms:ReEncryptFrom', 'kms:CreateGrant'])
       expect(allowing(statements, action)).toEqual([]);
   });
 
-  it('denies Decrypt and re-encryption to every principal other than the handler role', () => {
+  it('denies Decrypt and re-encryption to every principal other than the handler role and tagged roles of the account', () => {
     // Prepare
     const [roleId] = handlerRole();
+    const openers = { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [roleId, 'Arn'] }] };
 
     // Act
-    const deny = credentialsKeyPolicy().find((s) => s.Effect === 'Deny');
+    const denies = credentialsKeyPolicy().filter((s) => s.Effect === 'Deny');
 
     // Assess
-    expect(deny && actionsOf(deny).sort()).toEqual(['kms:Decrypt', 'kms:ReEncrypt*']);
-    expect(deny?.Condition).toEqual({
-      ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [roleId, 'Arn'] }] },
+    expect(denies.map((s) => s.Sid)).toEqual(['OnlyNamedRolesOpen', 'OnlyTaggedRolesRead']);
+    for (const deny of denies) expect(actionsOf(deny).sort()).toEqual(['kms:Decrypt', 'kms:ReEncrypt*']);
+    expect(denies[0]?.Condition).toEqual({
+      ArnNotEquals: openers,
+      StringNotEquals: { 'aws:PrincipalTag/provisioner:credentials-reader': DEFAULT_STACK_NAME },
     });
+    expect(denies[1]?.Condition).toMatchObject({ ArnNotEquals: openers, ArnNotLike: expect.anything() });
+    expect(JSON.stringify(denies[1]?.Condition?.ArnNotLike)).toContain(':role/*');
   });
 
   it('keeps the key administrable by the account: policy, rotation, deletion, tags', () => {
@@ -870,10 +884,10 @@ describe('ProvisionerStack credentials key', () => {
 
     // Assess
     const principals = allowing(statements, 'kms:Decrypt').map((s) => JSON.stringify(s.Principal));
-    expect(principals).toHaveLength(2);
+    expect(principals).toHaveLength(3);
     expect(principals.filter((p) => p.includes(BREAK_GLASS))).toHaveLength(1);
-    const deny = statements.find((s) => s.Effect === 'Deny');
-    expect(JSON.stringify(deny?.Condition)).toContain(BREAK_GLASS);
+    for (const deny of statements.filter((s) => s.Effect === 'Deny'))
+      expect(JSON.stringify(deny.Condition)).toContain(BREAK_GLASS);
   });
 
   it('refuses a breakGlassRoleArn that is not an IAM role ARN', () => {
