@@ -50,6 +50,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const stack = await startChaosStack(plan, count, () => kill('kill:after-platform-commit', 150));
   try {
     const deliveries = new Map<string, number>();
+    /** Per message: deliveries before its first acknowledgement, and deliveries after it. */
+    const acks = new Map<string, { readonly before: number; after: number }>();
     let delivered = 0;
     const randomKills = [...plan.randomKills];
     supervisor = new HandlerSupervisor(
@@ -61,12 +63,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       },
       {
         onBatch(batch) {
-          for (const [id] of batch) deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+          for (const [id] of batch) {
+            deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+            const acked = acks.get(id);
+            if (acked) acked.after += 1;
+          }
           delivered += batch.length;
           if (randomKills[0] !== undefined && delivered >= randomKills[0]) {
             randomKills.shift();
             kill('kill:random', killRng.int(0, 300));
           }
+        },
+        onAcked(ids) {
+          for (const id of ids)
+            if (!acks.has(id)) acks.set(id, { before: (deliveries.get(id) ?? 1) - 1, after: 0 });
         },
         onDuplicates(ids) {
           delivered += ids.length;
@@ -144,6 +154,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       platformAccounts: platforms.accounts,
       malformed,
       deliveries,
+      acks,
       dlq: await drainDlq(stack.sqs, stack.queues.dlqUrl),
       logLines: supervisor.logLines,
       secrets: [

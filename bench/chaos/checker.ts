@@ -35,6 +35,12 @@ export interface RunSnapshot {
   readonly malformed: readonly SentMalformed[];
   /** Deliveries by message id (duplicate deliveries the run made itself excluded). */
   readonly deliveries: ReadonlyMap<string, number>;
+  /**
+   * By message id: unacknowledged deliveries before its first acknowledgement (each met an injected fault
+   * or a kill: the handler acknowledges a malformed message as soon as its rejection is recorded), and
+   * deliveries after it (none may happen).
+   */
+  readonly acks: ReadonlyMap<string, { readonly before: number; readonly after: number }>;
   readonly dlq: readonly string[];
   /** Drifts reconciliation confirmed over two scans. */
   readonly drifts: readonly DriftRecord[];
@@ -146,18 +152,20 @@ export function checkRun(s: RunSnapshot): CheckResult {
   let malformedRejected = 0;
   for (const m of s.malformed) {
     const entry = rejected.get(m.messageId);
-    const deliveries = s.deliveries.get(m.messageId) ?? 0;
+    const acked = s.acks.get(m.messageId);
     if (!entry || (entry.issues ?? []).length === 0)
       out.push({
         kind: 'malformed',
         subject: m.messageId,
         problem: `${m.name}: no recorded rejection reason`,
       });
-    else if (deliveries !== 1)
+    else if (!acked || acked.after > 0)
       out.push({
         kind: 'malformed',
         subject: m.messageId,
-        problem: `${m.name}: delivered ${deliveries} times`,
+        problem: acked
+          ? `${m.name}: delivered ${acked.after} more time(s) after its rejection was acknowledged`
+          : `${m.name}: never acknowledged`,
       });
     else malformedRejected++;
   }

@@ -14,6 +14,8 @@ export interface WorkerEvents {
   onBatch(deliveries: readonly (readonly [string, number])[]): void;
   /** Records handed to the handler a second time (duplicate deliveries). */
   onDuplicates(messageIds: readonly string[]): void;
+  /** Deliveries the handler acknowledged (not in its `batchItemFailures`). */
+  onAcked?(messageIds: readonly string[]): void;
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -44,6 +46,7 @@ export class HandlerSupervisor {
     const message = JSON.parse(text.slice(8)) as { t: string; d?: unknown };
     if (message.t === 'batch') this.#events.onBatch(message.d as [string, number][]);
     if (message.t === 'dup') this.#events.onDuplicates(message.d as string[]);
+    if (message.t === 'acked') this.#events.onAcked?.(message.d as string[]);
   }
 
   /** Starts a handler process and waits until it polls. */

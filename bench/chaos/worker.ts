@@ -30,6 +30,8 @@ async function chaosHandler(event: SQSEvent, context: Parameters<typeof handler>
   emit({ t: 'batch', d: event.Records.map((r) => [r.messageId, receiveCount(r)]) });
   const answer = (await handler(event, context)) as SQSBatchResponse | undefined;
   const failed = new Set((answer?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+  // Acknowledged deliveries: a malformed message must be acknowledged once, and never delivered after.
+  emit({ t: 'acked', d: event.Records.filter((r) => !failed.has(r.messageId)).map((r) => r.messageId) });
   const again = event.Records.filter(
     (r) =>
       !failed.has(r.messageId) &&

@@ -3,9 +3,9 @@ import { runChaos } from '../../bench/chaos/chaos.ts';
 import { summaryLine } from '../../bench/chaos/report.ts';
 
 describe('npm run chaos, small', () => {
-  it('keeps exactly-once effect for 300 requests under the fault mix and one kill', async () => {
+  it('keeps exactly-once effect for 200 requests under the fault mix and one kill', async () => {
     // Act
-    const figures = await runChaos({ n: 300, seed: 7 });
+    const figures = await runChaos({ n: 200, seed: 7 });
 
     // Assess
     expect(figures.violations, summaryLine(figures)).toEqual([]);

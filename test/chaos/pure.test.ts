@@ -73,6 +73,7 @@ describe('chaos checker and report', () => {
     histories: new Map(),
     platformAccounts: [],
     rejections: [],
+    acks: new Map(),
     malformed: [],
     deliveries: new Map(),
     dlq: [],
