@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AccountCredentials } from '../shared/credentials/index.ts';
-import { platformNames } from '../shared/platforms/registry.ts';
+import { platformModules, platformNames } from '../shared/platforms/registry.ts';
 import type { PlatformName } from '../shared/ports/platform.ts';
 import { RevealRequiredError } from './errors.ts';
 import { type Output, printJson } from './output.ts';
@@ -9,8 +9,10 @@ import type { Target } from './target.ts';
 
 /**
  * The document `provisioner credentials --reveal --json` prints: `platform`, `tenantId`, `subAccountId`, then
- * each credential under the name the platform's plug-in stores it by, revealed. The three account fields win
- * over a credential of the same name, so a consumer can always rely on them.
+ * each credential, revealed, under the platform's own name for it (the plug-in's `credentialNames`: Cloopen
+ * `subAccountSid`, `subToken`, `voipAccount`, `voipPwd`; Baijiayun `partner_id`, `partner_key`,
+ * `secret_key`, `password`). The three account fields win over a credential of the same name, so a
+ * consumer can always rely on them.
  */
 export function credentialsDocument(read: AccountCredentials): Record<string, string | null> {
   const account = {
@@ -18,8 +20,13 @@ export function credentialsDocument(read: AccountCredentials): Record<string, st
     tenantId: read.tenantId,
     subAccountId: read.subAccountId ?? null,
   };
-  const revealed = Object.fromEntries(Object.entries(read.credentials).map(([n, v]) => [n, v.reveal()]));
-  return Object.assign({ ...account }, revealed, account);
+  const names = platformModules.find((m) => m.name === read.platform)?.credentialNames ?? {};
+  const idName = names.subAccountId;
+  const revealed = Object.fromEntries(
+    Object.entries(read.credentials).map(([n, v]) => [names[n] ?? n, v.reveal()]),
+  );
+  const id = idName === undefined ? {} : { [idName]: account.subAccountId };
+  return Object.assign({ ...account }, id, revealed, account);
 }
 
 /** `provisioner credentials`: one account's unsealed credentials, printed only when asked to with `--reveal`. */

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBadEvents } from '../../test/support/bad-events.ts';
 import { Rng } from './prng.ts';
 
 /**
@@ -12,6 +13,8 @@ import { Rng } from './prng.ts';
 export interface MalformedBody {
   readonly name: string;
   readonly body: string;
+  /** The body for one use (corpus cases name their tenants and requestIds after a tag). */
+  readonly render?: ((tag: string) => string) | undefined;
 }
 
 const CORPUS = fileURLToPath(new URL('../../test/fixtures/bad-events/', import.meta.url));
@@ -61,6 +64,18 @@ export function loadMalformedBodies(dir: string = CORPUS): {
   bodies: MalformedBody[];
 } {
   if (!existsSync(dir)) return { source: 'built-in', bodies: [...BUILT_IN] };
+  if (dir === CORPUS) {
+    // The cases a queue accepts and that stand alone (a reused requestId needs its first use sent before).
+    const cases = loadBadEvents().filter((c) => c.queue === 'accepts' && c.render('x').before === undefined);
+    return {
+      source: 'corpus',
+      bodies: cases.map((c) => ({
+        name: c.name,
+        body: c.render('x').body,
+        render: (tag) => c.render(tag).body,
+      })),
+    };
+  }
   const bodies = readdirSync(dir)
     .filter((f) => !f.startsWith('.') && !f.endsWith('.md'))
     .sort()
@@ -75,5 +90,8 @@ export function drawMalformed(
   seed: number,
 ): MalformedBody[] {
   const rng = new Rng(seed).fork('malformed');
-  return Array.from({ length: count }, () => rng.pick(bodies));
+  return Array.from({ length: count }, (_, i) => {
+    const picked = rng.pick(bodies);
+    return picked.render ? { name: picked.name, body: picked.render(`chaos${seed}m${i}`) } : picked;
+  });
 }

@@ -177,6 +177,11 @@ export interface PlatformModule {
   readonly expiryRequired: boolean;
   /** True when its master account reports a balance (reconciliation measures it; an alarm watches it). */
   readonly reportsBalance?: boolean | undefined;
+  /**
+   * The platform's own name of each stored credential, where it differs (`partnerKey` → `partner_key`), for
+   * the documents handed to a signup flow; `subAccountId` names the field the sub-account id goes under too.
+   */
+  readonly credentialNames?: Readonly<Record<string, string>> | undefined;
   /** Builds the client from raw settings. Throws `ConfigurationError` naming each bad variable. */
   connect(source: SettingsSource, options?: ConnectOptions): ConnectedPlatform;
   /** Read-only CLI subcommands. */

@@ -97,6 +97,9 @@ describe('provisioner credentials against a running local stack', () => {
       platform: 'cloopen',
       tenantId: 'cust_c1',
       subAccountId: issued?.subAccountSid,
+      // The platform's own names, as a signup flow looks for them.
+      subAccountSid: issued?.subAccountSid,
+      voipAccount: issued?.voipAccount,
       subToken: issued?.subToken,
       voipPwd: issued?.voipPwd,
     });
@@ -122,12 +125,14 @@ describe('provisioner credentials against a running local stack', () => {
       platform: 'baijiayun',
       tenantId: 'cust_c1',
       subAccountId: String(issued?.partner_id),
+      // The platform's own names, as a signup flow looks for them.
+      partner_id: String(issued?.partner_id),
       password: issued?.password,
-      partnerKey: issued?.partner_key,
-      secretKey: issued?.secret_key,
+      partner_key: issued?.partner_key,
+      secret_key: issued?.secret_key,
     });
     expect(text.code).toBe(0);
-    expect(text.output.stdout).toContain(`partnerKey: ${issued?.partner_key}`);
+    expect(text.output.stdout).toContain(`partner_key: ${issued?.partner_key}`);
     expect(text.output.stdout[0]).toBe('platform: baijiayun');
   });
 

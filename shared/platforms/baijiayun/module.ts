@@ -21,6 +21,8 @@ export const baijiayunPlatform: PlatformModule = {
   settings: baijiayunSettings,
   profiles: { create: baijiayunCreateProfile, update: baijiayunUpdateProfile },
   capabilities: new Set(['suspend', 'resume', 'update', 'close']),
+  // As the platform's API names them (getAccountInfo), which is what a signup flow looks for.
+  credentialNames: { partnerKey: 'partner_key', secretKey: 'secret_key', subAccountId: 'partner_id' },
   connect(source, options = {}) {
     const client = createBaijiayunClient(loadBaijiayunConfig(source), {
       now: options.now,

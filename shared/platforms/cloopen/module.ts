@@ -18,6 +18,7 @@ export const cloopenPlatform: PlatformModule = {
   profiles: { create: cloopenCreateProfile, update: cloopenUpdateProfile },
   capabilities: new Set(['close']),
   reportsBalance: true,
+  credentialNames: { subAccountId: 'subAccountSid' },
   connect(source, options = {}) {
     const client = createCloopenClient(loadCloopenConfig(source), { now: options.now, fetch: options.fetch });
     return connectPlatform(facts, client, {

@@ -323,6 +323,9 @@ export function toSubAccount(
 /** The credentials a sub-account answer carried: `subToken` and `voipPwd`, when present. */
 export function toCredentials(record: CloopenSubAccountRecord): Record<string, Secret> {
   const credentials: Record<string, Secret> = {};
+  // The SIP login a tenant needs with its password: not secret alone, but useless without it, and the
+  // signup flow reads both from one place.
+  if (record.voipAccount !== undefined) credentials.voipAccount = new Secret(record.voipAccount);
   if (record.subToken !== undefined) credentials.subToken = record.subToken;
   if (record.voipPwd !== undefined) credentials.voipPwd = record.voipPwd;
   return credentials;

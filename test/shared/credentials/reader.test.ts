@@ -99,7 +99,11 @@ describe('the credentials reader on the local pipeline (dynalite, local cipher, 
     expect(issued).toBeDefined();
     expect(read).toMatchObject({ platform: 'cloopen', tenantId, state: 'active' });
     expect(read.subAccountId).toBe(issued?.subAccountSid);
-    expect(revealAll(read.credentials)).toEqual({ subToken: issued?.subToken, voipPwd: issued?.voipPwd });
+    expect(revealAll(read.credentials)).toEqual({
+      voipAccount: issued?.voipAccount,
+      subToken: issued?.subToken,
+      voipPwd: issued?.voipPwd,
+    });
     expect(read.credentials.subToken).toBeInstanceOf(Secret);
     expect(JSON.stringify(read)).not.toContain(String(issued?.subToken));
   });

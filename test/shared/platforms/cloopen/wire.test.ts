@@ -82,7 +82,7 @@ describe('Cloopen wire decoding of the documents samples', () => {
       createdAt: '2013-09-27T11:42:24+08:00',
       details: { voipAccount: '80000123456789', dateCreated: '2013-09-27 11:42:24' },
     });
-    expect(Object.keys(credentials).sort()).toEqual(['subToken', 'voipPwd']);
+    expect(Object.keys(credentials).sort()).toEqual(['subToken', 'voipAccount', 'voipPwd']);
     expect(JSON.stringify(account)).not.toContain('666961bb');
   });
 
