@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { processEnvironment } from '../../shared/config.ts';
+import { sweepExpiredAccounts } from '../../shared/domain/sweep-expired-accounts.ts';
+import { buildSweepDependencies } from '../../shared/runtime/sweep.ts';
 import { checkRun, type SentMalformed } from './checker.ts';
 import { FaultPlan, type FaultPlanOptions } from './fault-plan.ts';
 import { drawMalformed, loadMalformedBodies } from './malformed.ts';
@@ -9,7 +11,7 @@ import { type ChaosFigures, figuresOf } from './report.ts';
 import { drainDlq, ledgerSnapshot, platformSnapshot, queueDepth } from './snapshot.ts';
 import { startChaosStack } from './stack.ts';
 import { HandlerSupervisor } from './supervisor.ts';
-import { generateWorkload } from './workload.ts';
+import { generateWorkload, SWEEP_NOW } from './workload.ts';
 
 /** Options of one chaos run. */
 export interface ChaosOptions {
@@ -130,18 +132,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 
     // Drained: the queue empty three checks in a row, no restart in progress.
     const deadline = Date.now() + (options.drainTimeoutMs ?? 60_000 + options.n * 200);
-    let empty = 0;
     let depth = 0;
     let lastReport = Date.now();
-    while (Date.now() < deadline && empty < 3) {
-      await sleep(500);
-      depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
-      empty = depth === 0 && !supervisor.restarting ? empty + 1 : 0;
-      if (Date.now() - lastReport > 10_000) {
-        lastReport = Date.now();
-        log(`${depth} message(s) left, ${delivered} deliveries, ${supervisor.kills} kills`);
+    const running = supervisor;
+    const drain = async () => {
+      let empty = 0;
+      while (Date.now() < deadline && empty < 3) {
+        await sleep(500);
+        depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
+        empty = depth === 0 && !running.restarting ? empty + 1 : 0;
+        if (Date.now() - lastReport > 10_000) {
+          lastReport = Date.now();
+          log(`${depth} message(s) left, ${delivered} deliveries, ${running.kills} kills`);
+        }
       }
-    }
+    };
+    await drain();
+    // The expiry sweep, as its schedule would run it: it closes the tenants created with the sweep's
+    // expiry, by ordinary requests on the same queue, under the same faults.
+    const sweep = await sweepExpiredAccounts(
+      { now: SWEEP_NOW, allowMass: true },
+      buildSweepDependencies({ ...stack.directEnv, SWEEP_GRACE_DAYS: '30', SWEEP_MAX_ACTIONS: '100000' }),
+    );
+    log(`sweep: ${sweep.sent} request(s) queued`);
+    await drain();
     await supervisor.stop();
     log('drained; checking');
 
@@ -166,7 +180,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       undrained: depth,
     });
     return figuresOf({
-      requests: workload.requests,
+      requests: workload.requests + sweep.sent,
       deliveries: delivered,
       faults,
       kills: supervisor.kills,

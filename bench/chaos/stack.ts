@@ -84,6 +84,8 @@ export async function startChaosStack(
     DYNAMODB_ENDPOINT: dynamoProxy.url,
     DLQ_URL: queues.dlqUrl,
     MAX_RECEIVE_COUNT: String(CHAOS_MAX_RECEIVE_COUNT),
+    // Ten years: the default expiries stay beyond the run's sweep instant, so it acts on the swept tenants only.
+    DEFAULT_HORIZON_DAYS: '3650',
     RETRY_BASE_SECONDS: '1',
     RETRY_MAX_SECONDS: '2',
     CLOOPEN_TIMEOUT_MS: '800',

@@ -38,6 +38,8 @@ export interface TenantPlan {
   readonly naturalKey: string;
   readonly requests: readonly PlannedRequest[];
   readonly expected: ExpectedAccount;
+  /** Created with {@link SWEEP_EXPIRY}: the sweep at the end of the run closes it. */
+  readonly swept: boolean;
 }
 
 /** One message the producer puts on the queue. */
@@ -60,6 +62,13 @@ export interface Workload {
 
 /** Share of requests the producer sends a second time. */
 export const RESEND_SHARE = 0.03;
+
+/** Share of tenants created with {@link SWEEP_EXPIRY}: the run's expiry sweep closes them at the end. */
+export const SWEPT_SHARE = 0.04;
+/** The expiry of the tenants the sweep acts on. */
+export const SWEEP_EXPIRY = '2030-01-01T00:00:00.000Z';
+/** The instant the run's sweep is evaluated at: past those tenants' 30-day grace, so it closes them. */
+export const SWEEP_NOW = new Date('2030-03-01T00:00:00.000Z');
 
 function followUpCount(rng: Rng): number {
   const r = rng.next();
@@ -87,6 +96,7 @@ function planTenant(rng: Rng, seed: number, index: number, budget: number): Tena
       ? { friendlyName: naturalKey }
       : { mobile: naturalKey, email: `t${index}@chaos.example`, company: `Chaos ${index}` };
   const requests: PlannedRequest[] = [];
+  const swept = rng.chance(SWEPT_SHARE);
   const add = (action: ChaosAction, extra: Record<string, string> | undefined, refusedAs?: string) => {
     const requestId = `r${index}-${requests.length}`;
     const message = {
@@ -95,6 +105,7 @@ function planTenant(rng: Rng, seed: number, index: number, budget: number): Tena
       action,
       platform,
       tenantId,
+      ...(action === 'create' && swept ? { expiresAt: SWEEP_EXPIRY } : {}),
       ...(extra ? { profile: extra } : {}),
     };
     requests.push({
@@ -126,7 +137,9 @@ function planTenant(rng: Rng, seed: number, index: number, budget: number): Tena
       state = action === 'close' ? 'closed' : action === 'suspend' ? 'suspended' : 'active';
     }
   }
-  return { platform, tenantId, naturalKey, requests, expected: { state, profile: held } };
+  // The sweep's close comes after every request of the run, so it decides the end state of a swept tenant.
+  const final = swept ? 'closed' : state;
+  return { platform, tenantId, naturalKey, requests, swept, expected: { state: final, profile: held } };
 }
 
 /** The workload of `n` valid requests for `seed`. */
