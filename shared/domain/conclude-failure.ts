@@ -40,6 +40,8 @@ export interface Delivery {
   readonly opening: RequestOpening;
   readonly deps: ProvisioningDependencies;
   readonly now: () => Date;
+  /** Applying again a concluded request whose account write was lost (see `RequestCommit.redo`). */
+  readonly redo?: boolean | undefined;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function concludeFailure(
   await deps.ledger.commitRequest(key, {
     opening: delivery.opening,
     events,
+    redo: delivery.redo,
     account,
     conclusion: {
       status,

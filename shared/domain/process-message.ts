@@ -187,6 +187,8 @@ async function processRequest(
       concluded: republished({ ...entry, requestId: request.requestId }, view.account, at),
     };
   }
+  // Past the duplicate check, a concluded request is one whose account write was lost: this applies it again.
+  const applying: Delivery = { ...delivery, redo: entry !== undefined && entry.status !== 'in-progress' };
   // A redelivery may find no history: the first delivery stopped before it recorded anything.
   const again = entry !== undefined || message.receiveCount > 1;
   const events: HistoryEvent[] = [{ at, kind: again ? 'redelivered' : 'received', detail: said }];
@@ -203,6 +205,7 @@ async function processRequest(
       opening: delivery.opening,
       events,
       unrecorded: entry === undefined,
+      redo: applying.redo,
       account: applied.account,
       conclusion: {
         status: 'succeeded',
@@ -222,7 +225,7 @@ async function processRequest(
       },
     };
   } catch (error) {
-    return failed(request, await concludeFailure(error, delivery, view, start, events));
+    return failed(request, await concludeFailure(error, applying, view, start, events));
   }
 }
 

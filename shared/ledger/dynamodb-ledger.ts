@@ -158,15 +158,20 @@ export class DynamoDbLedger implements Ledger {
         `commitRequest for ${key.platform}/${key.tenantId} was given another account`,
       );
     }
-    // Side by side: the retry tells which one landed (see `HistoryEntry.accountVersion`).
-    const [saved, concluded] = await Promise.allSettled([
+    const save = () =>
       account === undefined
         ? undefined
         : account.version === 1
           ? this.createAccount(account)
-          : this.saveAccount(account),
-      this.#requests.conclude(key, commit),
-    ]);
+          : this.saveAccount(account);
+    if (commit.redo) {
+      // Replacing a conclusion: only once this delivery's account write has won.
+      await save();
+      await this.#requests.conclude(key, commit);
+      return;
+    }
+    // Side by side: the retry tells which one landed (see `HistoryEntry.accountVersion`).
+    const [saved, concluded] = await Promise.allSettled([save(), this.#requests.conclude(key, commit)]);
     if (saved.status === 'rejected') throw saved.reason;
     if (concluded.status === 'rejected') throw concluded.reason;
   }

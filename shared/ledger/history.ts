@@ -128,8 +128,8 @@ function opened(builder: UpdateBuilder, opening: RequestOpening): UpdateBuilder 
  * history of a request that succeeds at its first delivery is written once, here.
  *
  * The condition makes the conclusion happen once: no history yet, or one still in progress, or (a
- * redelivery re-applying a request whose account write was lost) one that concluded with the very account
- * version this commit writes.
+ * {@link RequestCommit.redo}, re-applying a request whose account write was lost, once its own account
+ * write succeeded) one that concluded with the very account version this commit writes.
  */
 export function commitUpdate(commit: RequestCommit) {
   const { conclusion, account } = commit;
@@ -142,8 +142,10 @@ export function commitUpdate(commit: RequestCommit) {
   const status = builder.name('status');
   builder.values[':inProgress'] = 'in-progress';
   let condition = `attribute_not_exists(${status}) OR ${status} = :inProgress`;
-  if (account !== undefined) {
-    builder.set('accountVersion', account.version);
+  if (account !== undefined) builder.set('accountVersion', account.version);
+  if (account !== undefined && commit.redo) {
+    // Its account write has just succeeded (see DynamoDbLedger.commitRequest): replace the conclusion whose
+    // account write was lost, recognised by the account version it noted.
     const version = builder.name('accountVersion');
     builder.values[':accountVersion'] = account.version;
     condition += ` OR ${version} = :accountVersion`;

@@ -146,6 +146,13 @@ export interface RequestCommit {
   /** The account to save (`version` one above the stored one, or 1 for a new record). */
   readonly account?: AccountRecord | undefined;
   /**
+   * True when this delivery applies again a request that concluded but whose account write was lost
+   * (`HistoryEntry.accountVersion` above the stored account's). Only such a commit may replace a
+   * conclusion, and only once its account write has succeeded: a stale delivery that read the request in
+   * progress must never overwrite the conclusion another delivery wrote since.
+   */
+  readonly redo?: boolean | undefined;
+  /**
    * True when the request's read found no history: the ledger may write it whole (a Put, cheaper to
    * evaluate than an update), falling back to an update should one have appeared meanwhile.
    */
@@ -230,7 +237,7 @@ export interface Ledger {
    * Concludes a request and saves the account it leaves, in one round trip (the two writes are made side
    * by side). The account write is conditional as in {@link Ledger.saveAccount} / {@link Ledger.createAccount}
    * (`ConcurrentUpdateError`); the conclusion is written once: a request concluded before is left as it
-   * was, unless its account write was lost (its `accountVersion` is above the stored account's).
+   * was, unless the commit is a {@link RequestCommit.redo}, whose account is written first.
    */
   commitRequest(key: AccountKey, commit: RequestCommit): Promise<void>;
   /**

@@ -406,6 +406,7 @@ describe('DynamoDB ledger request history', () => {
 
     // Act
     await ledger.commitRequest(cloopenKey, {
+      redo: true,
       opening: opening('req-1', T2),
       events: [{ at: T2, kind: 'redelivered' }],
       account: activeRecord(),
@@ -429,6 +430,39 @@ describe('DynamoDB ledger request history', () => {
       'redelivered',
       'succeeded',
     ]);
+  });
+
+  it('never lets a stale delivery replace a conclusion, even one noting the same account version', async () => {
+    // Prepare: a delivery read the request in progress and stalled; another delivery then concluded it.
+    const { ledger } = await freshLedger();
+    await ledger.createAccount({ ...activeRecord(), state: 'pending', subAccountId: undefined });
+    await ledger.commitRequest(cloopenKey, {
+      opening: opening('req-1'),
+      events: [{ at: T1, kind: 'redelivered' }],
+      account: activeRecord({ version: 2 }),
+      conclusion: {
+        status: 'succeeded',
+        result: 'created',
+        finishedAt: T1,
+        event: { at: T1, kind: 'succeeded' },
+      },
+    });
+
+    // Act: the stale delivery commits a failure computed from the pending record it read.
+    const error = await rejection(
+      ledger.commitRequest(cloopenKey, {
+        opening: opening('req-1', T2),
+        events: [{ at: T2, kind: 'redelivered' }],
+        account: activeRecord({ version: 2, state: 'failed' }),
+        conclusion: { status: 'failed', finishedAt: T2, event: { at: T2, kind: 'failed' } },
+      }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ConcurrentUpdateError);
+    const view = await ledger.readRequest(cloopenKey, 'req-1');
+    expect(view.request).toMatchObject({ status: 'succeeded', result: 'created', accountVersion: 2 });
+    expect(view.account?.state).toBe('active');
   });
 
   it('refuses a commit whose account was saved meanwhile, with a ConcurrentUpdateError', async () => {
