@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
-import { createTables, makeHandler } from '../../local/wiring.ts';
 import { type LocalSimulators, startLocalSimulators } from '../../simulators/local.ts';
-import { type Captured, capture } from '../support/cli.ts';
+import { type Captured, type CliStack, capture, startCliStack } from '../support/cli.ts';
 import { eventually } from '../support/fauxqs.ts';
 
+let running: CliStack | undefined;
 let dir: string;
-let stack: LocalStack;
 /** The stack's simulators, kept at hand to compare what they issued with what the CLI prints. */
 let simulators: LocalSimulators | undefined;
 let env: Record<string, string>;
@@ -19,19 +15,13 @@ const CLOOPEN_NAME = 'cli-creds@example.com';
 const MOBILE = '13900000088';
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cli-credentials-'));
-  const stateFile = join(dir, 'stack.json');
-  stack = await startLocalStack({
-    stateFile,
-    createTables,
+  running = await startCliStack('cli-credentials-', {
     startSimulators: async ({ firstPort }) => {
       simulators = await startLocalSimulators({ firstPort });
       return simulators;
     },
-    makeHandler,
-    poller: { waitTimeSeconds: 0 },
   });
-  env = { PROVISIONER_STATE_FILE: stateFile };
+  ({ dir, env } = running);
   const file = join(dir, 'signups.jsonl');
   const { writeFile } = await import('node:fs/promises');
   const requests = [
@@ -64,8 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 async function run(

@@ -1,34 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
-import { createTables, makeHandler, startSimulators } from '../../local/wiring.ts';
-import { type Captured, capture } from '../support/cli.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { type Captured, type CliStack, capture, startCliStack } from '../support/cli.ts';
 import { eventually } from '../support/fauxqs.ts';
 
 let dir: string;
 let stack: LocalStack;
 let env: Record<string, string>;
 
+let running: CliStack | undefined;
+
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cli-ops-'));
-  const stateFile = join(dir, 'stack.json');
-  stack = await startLocalStack({
-    stateFile,
-    createTables,
-    startSimulators,
-    makeHandler,
-    poller: { waitTimeSeconds: 0 },
-  });
-  env = { PROVISIONER_STATE_FILE: stateFile };
+  running = await startCliStack('cli-ops-');
+  ({ dir, stack, env } = running);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 async function cli(args: string[]): Promise<{ code: number; json: unknown; output: Captured }> {

@@ -1,34 +1,23 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
-import { createTables, makeHandler, startSimulators } from '../../local/wiring.ts';
-import { capture } from '../support/cli.ts';
+import { type CliStack, capture, startCliStack } from '../support/cli.ts';
 import { eventually } from '../support/fauxqs.ts';
 
 let dir: string;
-let stack: LocalStack;
 let env: Record<string, string>;
 let files = 0;
 
+let running: CliStack | undefined;
+
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cli-send-'));
-  const stateFile = join(dir, 'stack.json');
-  stack = await startLocalStack({
-    stateFile,
-    createTables,
-    startSimulators,
-    makeHandler,
-    poller: { waitTimeSeconds: 0 },
-  });
-  env = { PROVISIONER_STATE_FILE: stateFile };
+  running = await startCliStack('cli-send-');
+  ({ dir, env } = running);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 /** A close request: valid under the contract whatever the ledger holds. */
